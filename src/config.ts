@@ -1,0 +1,164 @@
+/**
+ * @module config
+ * The only reader of the environment. `loadConfig(env)` parses it once with zod
+ * and returns a typed, frozen `Config`; a bad environment throws a
+ * `ConfigError` that lists every problem, and `main.ts` stops on it.
+ * Everything else receives the `Config` (or a part of it) as an argument.
+ */
+import { z } from "zod";
+
+const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
+const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
+const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
+const bool = (def: boolean) =>
+  z.preprocess(
+    emptyToUndefined,
+    z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1"),
+  );
+
+const ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] as const;
+
+const EnvSchema = z
+  .object({
+    NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "test", "production"]).default("development")),
+    HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+    PORT: int(3000, 0, 65535),
+    LOG_LEVEL: z.preprocess(
+      emptyToUndefined,
+      z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+    ),
+    DATABASE_URL: z.preprocess(
+      emptyToUndefined,
+      z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
+    ),
+    DATABASE_POOL_MAX: int(10, 1, 200),
+    EMBEDDED_POSTGRES_DIR: z.preprocess(emptyToUndefined, z.string().default(".data/postgres")),
+    EMBEDDED_POSTGRES_PORT: int(54329, 1, 65535),
+    AUTH_JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
+    AUTH_JWKS_URL: optionalUrl,
+    AUTH_ISSUER: optionalString,
+    AUTH_AUDIENCE: optionalString,
+    AUTH_ALGORITHMS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v) => v.split(",").map((a) => a.trim()).filter(Boolean))
+        .pipe(z.array(z.enum(ALGORITHMS)).min(1))
+        .optional(),
+    ),
+    AUTH_DEV_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/dev-auth-secret")),
+    UNIPILE_DSN: optionalUrl,
+    UNIPILE_ACCESS_TOKEN: optionalString,
+    UNIPILE_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
+    UNIPILE_TIMEOUT_MS: int(15000, 100, 120000),
+    PUBLIC_URL: optionalUrl,
+    SANDBOX_PORT: int(13111, 0, 65535),
+    SANDBOX_ACCESS_TOKEN: optionalString,
+    BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+    PROJECTION_POLL_MS: int(1000, 10, 60000),
+    PROJECTION_BATCH_SIZE: int(1000, 1, 10000),
+    SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
+    READY_MAX_LAG_EVENTS: int(10000, 0),
+    PROJECTIONS_ENABLED: bool(true),
+  })
+  .superRefine((env, ctx) => {
+    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
+      ctx.addIssue({ code: "custom", path: ["AUTH_JWKS_URL"], message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both" });
+    }
+    if (env.NODE_ENV === "production") {
+      for (const key of ["DATABASE_URL", "UNIPILE_DSN", "UNIPILE_ACCESS_TOKEN", "UNIPILE_WEBHOOK_SECRET"] as const) {
+        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
+      }
+      if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
+        ctx.addIssue({ code: "custom", path: ["AUTH_JWT_SECRET"], message: "AUTH_JWT_SECRET or AUTH_JWKS_URL is required in production" });
+      }
+    }
+    if (env.UNIPILE_DSN && !env.UNIPILE_ACCESS_TOKEN) {
+      ctx.addIssue({ code: "custom", path: ["UNIPILE_ACCESS_TOKEN"], message: "is required when UNIPILE_DSN is set" });
+    }
+  });
+
+export type AuthConfig =
+  | { mode: "secret"; secret: string; algorithms: string[]; issuer?: string; audience?: string }
+  | { mode: "jwks"; jwksUrl: string; algorithms: string[]; issuer?: string; audience?: string }
+  | { mode: "development"; secretFile: string; algorithms: string[]; issuer?: string; audience?: string };
+
+export interface Config {
+  env: "development" | "test" | "production";
+  host: string;
+  port: number;
+  logLevel: string;
+  database: {
+    /** Unset: the service starts an embedded Postgres (development only). */
+    url?: string;
+    poolMax: number;
+    embedded: { dir: string; port: number };
+  };
+  auth: AuthConfig;
+  unipile: {
+    /** Unset: the Unipile sandbox runs beside the service and is used instead. */
+    dsn?: string;
+    accessToken?: string;
+    webhookSecret?: string;
+    timeoutMs: number;
+    publicUrl?: string;
+  };
+  sandbox: { port: number; accessToken?: string };
+  http: { bodyLimitBytes: number };
+  projections: { enabled: boolean; pollIntervalMs: number; batchSize: number; readyMaxLagEvents: number };
+  shutdownTimeoutMs: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid environment:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Parses the environment; throws `ConfigError` listing every problem. */
+export function loadConfig(env: Record<string, string | undefined>): Config {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`),
+    );
+  }
+  const e = parsed.data;
+  const jwtOptions = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE };
+  const auth: AuthConfig = e.AUTH_JWT_SECRET
+    ? { mode: "secret", secret: e.AUTH_JWT_SECRET, algorithms: e.AUTH_ALGORITHMS ?? ["HS256"], ...jwtOptions }
+    : e.AUTH_JWKS_URL
+      ? { mode: "jwks", jwksUrl: e.AUTH_JWKS_URL, algorithms: e.AUTH_ALGORITHMS ?? ["RS256", "ES256", "EdDSA"], ...jwtOptions }
+      : { mode: "development", secretFile: e.AUTH_DEV_SECRET_FILE, algorithms: ["HS256"], ...jwtOptions };
+  return Object.freeze({
+    env: e.NODE_ENV,
+    host: e.HOST,
+    port: e.PORT,
+    logLevel: e.LOG_LEVEL,
+    database: {
+      url: e.DATABASE_URL,
+      poolMax: e.DATABASE_POOL_MAX,
+      embedded: { dir: e.EMBEDDED_POSTGRES_DIR, port: e.EMBEDDED_POSTGRES_PORT },
+    },
+    auth,
+    unipile: {
+      dsn: e.UNIPILE_DSN?.replace(/\/+$/, ""),
+      accessToken: e.UNIPILE_ACCESS_TOKEN,
+      webhookSecret: e.UNIPILE_WEBHOOK_SECRET,
+      timeoutMs: e.UNIPILE_TIMEOUT_MS,
+      publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
+    },
+    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    projections: {
+      enabled: e.PROJECTIONS_ENABLED,
+      pollIntervalMs: e.PROJECTION_POLL_MS,
+      batchSize: e.PROJECTION_BATCH_SIZE,
+      readyMaxLagEvents: e.READY_MAX_LAG_EVENTS,
+    },
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+  });
+}

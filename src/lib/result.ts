@@ -1,0 +1,11 @@
+/**
+ * @module lib/result
+ * Expected failures are values, not exceptions: `Result<T, E>` is either
+ * `{ ok: true, value }` or `{ ok: false, error }`. Pure.
+ */
+export type Ok<T> = { readonly ok: true; readonly value: T };
+export type Err<E> = { readonly ok: false; readonly error: E };
+export type Result<T, E> = Ok<T> | Err<E>;
+
+export const ok = <T>(value: T): Ok<T> => ({ ok: true, value });
+export const err = <E>(error: E): Err<E> => ({ ok: false, error });
