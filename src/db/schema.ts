@@ -1,0 +1,6 @@
+/**
+ * @module db/schema
+ * Every table of the service, for drizzle-kit (migrations) and drizzle queries.
+ */
+export { events, streams } from "../event-store/schema";
+export { projectionCheckpoints } from "../projections/schema";

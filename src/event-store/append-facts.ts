@@ -1,0 +1,103 @@
+/**
+ * @module event-store/append-facts
+ * Idempotent append of external facts (webhooks, poll results) to any number
+ * of streams in one statement (EVENT-SOURCING.md rule 2).
+ */
+import type { Sql } from "../db/client";
+import type { FactAppendResult, NewStreamEvent } from "./event";
+import { encodeEvents, EVENTS_CHANNEL } from "./rows";
+
+interface Row {
+  ord: number;
+  global_position: number | null;
+  stream_version: number | null;
+  duplicate_position: number | null;
+  duplicate_version: number | null;
+}
+
+/**
+ * Appends facts that already happened: no expected-version check, and a fact
+ * whose dedupe key is already in the log (or earlier in the same batch) is not
+ * stored again; its result carries the original position and `duplicate: true`.
+ *
+ * Stream versions are taken by bumping the `streams` row inside the statement,
+ * so concurrent appends to one stream queue on that row instead of failing.
+ * When a concurrent copy of a fact commits while this statement runs, the
+ * unique index turns our insert into a no-op, and the statement's snapshot
+ * cannot see the winner; a second, short read finds it. (Such a race may leave
+ * a gap in the stream's versions; versions only ever increase.)
+ */
+export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): Promise<FactAppendResult[]> {
+  if (facts.length === 0) return [];
+  const payload = encodeEvents(facts);
+  const rows = await sql<Row[]>`
+    with input as (
+      select x.ord, x.e->>'streamId' as stream_id, x.e->>'dedupeKey' as dedupe_key, x.e
+      from jsonb_array_elements(${payload}::jsonb) with ordinality as x(e, ord)
+    ),
+    fresh as (
+      select i.* from input i
+      where i.dedupe_key is null
+         or (not exists (select 1 from events e where e.dedupe_key = i.dedupe_key)
+             and i.ord = (select min(j.ord) from input j where j.dedupe_key = i.dedupe_key))
+    ),
+    counts as (select stream_id, count(*)::bigint as n from fresh group by stream_id),
+    bumped as (
+      insert into streams as s (stream_id, version)
+      select stream_id, n from counts
+      on conflict (stream_id) do update set version = s.version + excluded.version, updated_at = now()
+      returning s.stream_id, s.version
+    ),
+    planned as (
+      select f.ord, f.stream_id, f.dedupe_key, f.e,
+             b.version - c.n + row_number() over (partition by f.stream_id order by f.ord) as stream_version
+      from fresh f join counts c using (stream_id) join bumped b using (stream_id)
+    ),
+    inserted as (
+      insert into events (stream_id, stream_version, type, schema_version, data, metadata, dedupe_key)
+      select p.stream_id, p.stream_version, p.e->>'type', (p.e->>'schemaVersion')::int,
+             p.e->'data', p.e->'metadata', p.dedupe_key
+      from planned p order by p.ord
+      on conflict (dedupe_key) do nothing
+      returning global_position, stream_id, stream_version, dedupe_key
+    )
+    select i.ord::int as ord,
+           ins.global_position, ins.stream_version,
+           coalesce(old.global_position, twin.global_position) as duplicate_position,
+           coalesce(old.stream_version, twin.stream_version) as duplicate_version,
+           (select pg_notify(${EVENTS_CHANNEL}, '') from inserted limit 1) is null as notified
+    from input i
+    left join planned p on p.ord = i.ord
+    left join inserted ins on ins.stream_id = p.stream_id and ins.stream_version = p.stream_version
+    left join events old on old.dedupe_key = i.dedupe_key
+    left join inserted twin on p.ord is null and twin.dedupe_key = i.dedupe_key
+    order by i.ord
+  `;
+
+  const results: FactAppendResult[] = [];
+  const raced: { index: number; key: string }[] = [];
+  for (const row of rows) {
+    const index = row.ord - 1;
+    if (row.global_position !== null && row.stream_version !== null) {
+      results[index] = { globalPosition: row.global_position, streamVersion: row.stream_version, duplicate: false };
+    } else if (row.duplicate_position !== null && row.duplicate_version !== null) {
+      results[index] = { globalPosition: row.duplicate_position, streamVersion: row.duplicate_version, duplicate: true };
+    } else {
+      const key = facts[index]?.dedupeKey;
+      if (!key) throw new Error("appendFacts: an event without dedupe key was not stored");
+      raced.push({ index, key });
+    }
+  }
+  if (raced.length > 0) {
+    const winners = await sql<{ dedupe_key: string; global_position: number; stream_version: number }[]>`
+      select dedupe_key, global_position, stream_version from events where dedupe_key = any(${raced.map((r) => r.key)})
+    `;
+    const byKey = new Map(winners.map((w) => [w.dedupe_key, w]));
+    for (const { index, key } of raced) {
+      const winner = byKey.get(key);
+      if (!winner) throw new Error(`appendFacts: fact ${key} neither stored nor found`);
+      results[index] = { globalPosition: winner.global_position, streamVersion: winner.stream_version, duplicate: true };
+    }
+  }
+  return results;
+}

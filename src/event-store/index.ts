@@ -1,0 +1,36 @@
+/**
+ * @module event-store
+ * The event log: every webhook, poll result and command is an event here, and
+ * every table the API serves is built from it.
+ *
+ * - `appendToStream`: commands, with an expected version (conflict = result).
+ * - `appendFacts`: external facts, idempotent by dedupe key, many streams, one statement.
+ * - `readStream`, `readAll` (gap-safe, in `(transaction_id, global_position)` order).
+ * Each append NOTIFYs `commsync_events` as a wake-up for readers.
+ */
+import type { Sql } from "../db/client";
+import { appendFacts } from "./append-facts";
+import { appendToStream } from "./append-to-stream";
+import type { ExpectedVersion, NewEvent, NewStreamEvent } from "./event";
+import { readAll, type ReadAllOptions } from "./read-all";
+import { readStream, type ReadStreamOptions, readStreamVersion } from "./read-stream";
+
+export * from "./event";
+export { EVENTS_CHANNEL } from "./rows";
+export type { ReadAllOptions, ReadAllResult } from "./read-all";
+export type { ReadStreamOptions } from "./read-stream";
+export { appendFacts, appendToStream, readAll, readStream, readStreamVersion };
+
+export type EventStore = ReturnType<typeof createEventStore>;
+
+/** Binds the log operations to a pool. */
+export function createEventStore(sql: Sql) {
+  return {
+    appendToStream: (streamId: string, events: readonly NewEvent[], options: { expectedVersion: ExpectedVersion }) =>
+      appendToStream(sql, streamId, events, options),
+    appendFacts: (facts: readonly NewStreamEvent[]) => appendFacts(sql, facts),
+    readStream: (streamId: string, options?: ReadStreamOptions) => readStream(sql, streamId, options),
+    readStreamVersion: (streamId: string) => readStreamVersion(sql, streamId),
+    readAll: (options?: ReadAllOptions) => readAll(sql, options),
+  };
+}
