@@ -1,14 +1,16 @@
 /**
  * @module db/client
- * The Postgres connection pool (postgres.js) and its drizzle wrapper.
+ * The Postgres connection pool (postgres.js). drizzle describes the schema and
+ * generates the migrations; statements run on postgres.js directly, because
+ * drizzle's postgres-js driver rewrites the pool's timestamp parsers (dates
+ * would come back as strings everywhere) and cannot wrap a transaction handle.
  */
-import { drizzle } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
-import * as schema from "./schema";
 
 export type Sql = postgres.Sql;
 export type TransactionSql = postgres.TransactionSql;
-export type Database = ReturnType<typeof createDrizzle>;
+/** What both a pool and a transaction can do: run queries. */
+export type Queryable = postgres.Sql | postgres.TransactionSql;
 
 export interface DatabaseOptions {
   url: string;
@@ -27,16 +29,22 @@ export function createSql(options: DatabaseOptions): Sql {
   return postgres(options.url, {
     max: options.max ?? 10,
     onnotice: () => undefined,
-    // bigint columns (positions, versions, counts) as numbers: they stay far below 2^53.
-    types: { bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) } },
+    types: {
+      // bigint columns (positions, versions, counts) as numbers: they stay far below 2^53.
+      bigint: { to: 20, from: [20], serialize: (x: number) => String(x), parse: (x: string) => Number(x) },
+      // A string bound to a json/jsonb parameter is JSON text already; postgres.js
+      // would encode it again and store a JSON string instead of an object.
+      json: {
+        to: 3802,
+        from: [114, 3802],
+        serialize: (x: unknown) => (typeof x === "string" ? x : JSON.stringify(x)),
+        parse: (x: string) => JSON.parse(x),
+      },
+    },
     connection: {
       application_name: options.applicationName ?? "commsync-unipile",
       idle_in_transaction_session_timeout: 15000,
       TimeZone: "UTC",
     },
   });
-}
-
-export function createDrizzle(sql: Sql) {
-  return drizzle(sql, { schema, casing: "snake_case" });
 }

@@ -2,7 +2,7 @@
  * @module event-store/read-all
  * Gap-safe reading of the whole log (EVENT-SOURCING.md rule 1).
  */
-import type { Sql } from "../db/client";
+import type { Queryable } from "../db/client";
 import { compareLogPositions, type LogPosition, type RecordedEvent } from "./event";
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from "./rows";
 
@@ -35,7 +35,7 @@ export interface ReadAllResult {
  * (`pg_snapshot_xmin`): a transaction that commits late can never slip behind
  * a reader. Filter, head and page come from ONE statement, hence one snapshot.
  */
-export async function readAll(sql: Sql, options: ReadAllOptions = {}): Promise<ReadAllResult> {
+export async function readAll(sql: Queryable, options: ReadAllOptions = {}): Promise<ReadAllResult> {
   const after = options.after ?? { transactionId: "0", globalPosition: 0 };
   const limit = options.limit ?? 1000;
   const types = options.types ? [...options.types] : null;

@@ -2,7 +2,7 @@
  * @module event-store/read-stream
  * Reads one stream's events in version order.
  */
-import type { Sql } from "../db/client";
+import type { Queryable } from "../db/client";
 import type { RecordedEvent } from "./event";
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from "./rows";
 
@@ -13,7 +13,7 @@ export interface ReadStreamOptions {
   maxCount?: number;
 }
 
-export async function readStream(sql: Sql, streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+export async function readStream(sql: Queryable, streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
   const rows = await sql<EventRow[]>`
     select ${sql.unsafe(EVENT_COLUMNS)} from events
     where stream_id = ${streamId} and stream_version >= ${options.fromVersion ?? 1}
@@ -24,7 +24,7 @@ export async function readStream(sql: Sql, streamId: string, options: ReadStream
 }
 
 /** The stream's current version; 0 when it does not exist. */
-export async function readStreamVersion(sql: Sql, streamId: string): Promise<number> {
+export async function readStreamVersion(sql: Queryable, streamId: string): Promise<number> {
   const rows = await sql<{ version: number }[]>`select version from streams where stream_id = ${streamId}`;
   return rows[0]?.version ?? 0;
 }

@@ -14,7 +14,7 @@ export interface EventRow {
   data: unknown;
   metadata: RecordedEvent["metadata"];
   dedupe_key: string | null;
-  recorded_at: Date;
+  recorded_at: Date | string;
 }
 
 export const EVENT_COLUMNS =
@@ -31,7 +31,7 @@ export function toRecordedEvent(row: EventRow): RecordedEvent {
     data: row.data,
     metadata: row.metadata,
     dedupeKey: row.dedupe_key,
-    recordedAt: row.recorded_at,
+    recordedAt: new Date(row.recorded_at),
   };
 }
 

@@ -154,7 +154,7 @@ describe("storage", () => {
     const rows = await tdb.sql<{ data_type: string; meta_type: string }[]>`
       select jsonb_typeof(data) as data_type, jsonb_typeof(metadata) as meta_type from events where stream_id = ${id}
     `;
-    expect(rows).toEqual([{ data_type: "object", meta_type: "object" }]);
+    expect([...rows]).toEqual([{ data_type: "object", meta_type: "object" }]);
     const [stored] = await store.readStream(id);
     expect(stored?.metadata).toEqual({ source: "command", actor: "alice", requestId: "req-1" });
   });

@@ -6,14 +6,13 @@
  */
 import postgres from "postgres";
 import { loadConfig } from "../../src/config";
-import { createDrizzle, createSql, type Database, type Sql } from "../../src/db/client";
+import { createSql, type Sql } from "../../src/db/client";
 import { runMigrations } from "../../src/db/migrate";
 
 export interface TestDatabase {
   name: string;
   url: string;
   sql: Sql;
-  db: Database;
   /** Another pool on the same database (a second replica, a second runner). */
   connect(max?: number): Sql;
   drop(): Promise<void>;
@@ -39,7 +38,6 @@ export async function createTestDatabase(options: { migrate?: boolean } = {}): P
     name,
     url: url.toString(),
     sql,
-    db: createDrizzle(sql),
     connect(max = 5) {
       const pool = createSql({ url: url.toString(), max });
       extra.push(pool);

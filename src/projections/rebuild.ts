@@ -1,0 +1,170 @@
+/**
+ * @module projections/rebuild
+ * Rebuilds projections from the log into fresh tables and swaps them in
+ * (`replay`), or rebuilds into scratch tables and compares them with the live
+ * ones row for row (`replay --verify`). Live tables are never truncated: the
+ * API keeps serving them until the swap, which is one short transaction.
+ */
+import type { Sql, TransactionSql } from "../db/client";
+import { compareLogPositions, LOG_START, type LogPosition } from "../event-store/event";
+import { applyPage, catchUpInTransaction } from "./apply-batch";
+import { lockProjection, readCheckpoint, saveCheckpoint } from "./checkpoints";
+import { liveTables, type Projection, suffixedTables, type TableNames } from "./projection";
+
+export interface ReplayProgress {
+  projection: string;
+  events: number;
+  position: number;
+  /** The newest position in the log when the replay started. */
+  headPosition: number;
+}
+
+export interface ReplayOptions {
+  /** @default 2000 */
+  batchSize?: number;
+  onProgress?: (progress: ReplayProgress) => void;
+}
+
+export interface TableDiff {
+  table: string;
+  liveRows: number;
+  rebuiltRows: number;
+  /** Rows (as JSON) in the live table with no equal row in the rebuild, at most 20. */
+  onlyLive: unknown[];
+  onlyRebuilt: unknown[];
+  differing: number;
+}
+
+export interface VerifyReport {
+  projection: string;
+  events: number;
+  tables: TableDiff[];
+  ok: boolean;
+}
+
+/** Rebuilds one projection into fresh tables and swaps them in. */
+export async function rebuildProjection(sql: Sql, projection: Projection, options: ReplayOptions = {}) {
+  const batchSize = options.batchSize ?? 2000;
+  const scratch = suffixedTables(projection, "__rebuild");
+  await createScratchTables(sql, scratch);
+  try {
+    let { position, events } = await replayInto(sql, projection, scratch, options);
+    await sql.begin(async (tx) => {
+      await lockProjection(tx, projection.name);
+      const rest = await catchUpInTransaction(tx, projection, scratch, position, batchSize);
+      position = rest.position;
+      events += rest.applied;
+      for (const [live, physical] of Object.entries(scratch)) await swapTable(tx, live, physical);
+      await saveCheckpoint(tx, projection.name, position, projection.version);
+    });
+    return { projection: projection.name, events };
+  } finally {
+    await dropTables(sql, scratch);
+  }
+}
+
+/** Rebuilds into scratch tables and compares them with the live tables at the same log position. */
+export async function verifyProjection(sql: Sql, projection: Projection, options: ReplayOptions = {}): Promise<VerifyReport> {
+  const batchSize = options.batchSize ?? 2000;
+  const scratch = suffixedTables(projection, "__verify");
+  await createScratchTables(sql, scratch);
+  try {
+    let { position, events } = await replayInto(sql, projection, scratch, options);
+    const tables = await sql.begin(async (tx) => {
+      // Holding the lock pauses the live runner, so both sides stop at one position.
+      await lockProjection(tx, projection.name);
+      const live = (await readCheckpoint(tx, projection.name)) ?? LOG_START;
+      const order = compareLogPositions(position, live);
+      if (order < 0) {
+        const rest = await catchUpInTransaction(tx, projection, scratch, position, batchSize, live);
+        events += rest.applied;
+      } else if (order > 0) {
+        const rest = await catchUpInTransaction(tx, projection, liveTables(projection), live, batchSize, position);
+        await saveCheckpoint(tx, projection.name, rest.position, projection.version);
+      }
+      const diffs: TableDiff[] = [];
+      for (const [live, physical] of Object.entries(scratch)) diffs.push(await diffTables(tx, live, physical));
+      return diffs;
+    });
+    return { projection: projection.name, events, tables, ok: tables.every((t) => t.differing === 0) };
+  } finally {
+    await dropTables(sql, scratch);
+  }
+}
+
+/** Replays the whole log into `tables`, one transaction per batch (memory stays flat). */
+async function replayInto(sql: Sql, projection: Projection, tables: TableNames, options: ReplayOptions) {
+  const batchSize = options.batchSize ?? 2000;
+  const head = await sql<{ max: number | null }[]>`select max(global_position) as max from events`;
+  const headPosition = head[0]?.max ?? 0;
+  let position: LogPosition = LOG_START;
+  let events = 0;
+  for (;;) {
+    const outcome = await sql.begin((tx) => applyPage(tx, projection, tables, position, batchSize));
+    position = outcome.position;
+    events += outcome.applied;
+    options.onProgress?.({ projection: projection.name, events, position: position.globalPosition, headPosition });
+    if (outcome.caughtUp) return { position, events };
+  }
+}
+
+async function createScratchTables(sql: Sql, tables: TableNames) {
+  for (const [live, scratch] of Object.entries(tables)) {
+    await sql`drop table if exists ${sql(scratch)}`;
+    await sql`create table ${sql(scratch)} (like ${sql(live)} including all)`;
+  }
+}
+
+async function dropTables(sql: Sql, tables: TableNames) {
+  for (const scratch of Object.values(tables)) await sql`drop table if exists ${sql(scratch)}`;
+}
+
+interface IndexInfo {
+  name: string;
+  shape: string;
+}
+
+/**
+ * Replaces `live` with `scratch` and gives the new table's indexes (and so its
+ * constraints) the live names, matched by their definition, so later
+ * migrations find the names they expect.
+ */
+async function swapTable(tx: TransactionSql, live: string, scratch: string) {
+  const indexes = (table: string) => tx<IndexInfo[]>`
+    select c.relname as name,
+           i.indisunique::text || i.indisprimary::text || regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '') as shape
+    from pg_index i join pg_class c on c.oid = i.indexrelid
+    where i.indrelid = ${table}::regclass
+  `;
+  const liveIndexes = await indexes(live);
+  const scratchIndexes = await indexes(scratch);
+  await tx`drop table ${tx(live)}`;
+  await tx`alter table ${tx(scratch)} rename to ${tx(live)}`;
+  for (const index of scratchIndexes) {
+    const original = liveIndexes.find((l) => l.shape === index.shape);
+    if (original && original.name !== index.name) {
+      await tx`alter index ${tx(index.name)} rename to ${tx(original.name)}`;
+    }
+  }
+}
+
+async function diffTables(tx: TransactionSql, live: string, rebuilt: string): Promise<TableDiff> {
+  const sample = (a: string, b: string) => tx<{ row: unknown }[]>`
+    select to_jsonb(d) as row from (select * from ${tx(a)} except all select * from ${tx(b)}) d limit 20
+  `;
+  const counts = await tx<{ live_rows: number; rebuilt_rows: number; only_live: number; only_rebuilt: number }[]>`
+    select (select count(*) from ${tx(live)})::int as live_rows,
+           (select count(*) from ${tx(rebuilt)})::int as rebuilt_rows,
+           (select count(*) from (select * from ${tx(live)} except all select * from ${tx(rebuilt)}) a)::int as only_live,
+           (select count(*) from (select * from ${tx(rebuilt)} except all select * from ${tx(live)}) b)::int as only_rebuilt
+  `;
+  const c = counts[0] ?? { live_rows: 0, rebuilt_rows: 0, only_live: 0, only_rebuilt: 0 };
+  return {
+    table: live,
+    liveRows: c.live_rows,
+    rebuiltRows: c.rebuilt_rows,
+    onlyLive: (await sample(live, rebuilt)).map((r) => r.row),
+    onlyRebuilt: (await sample(rebuilt, live)).map((r) => r.row),
+    differing: c.only_live + c.only_rebuilt,
+  };
+}

@@ -1,0 +1,117 @@
+/**
+ * @module projections/row-projection
+ * Builds a `Projection` from a pure `evolve(row | null, event) → row | null`
+ * over one table: the domain writes the fold, this file does the I/O. For a
+ * batch it loads every touched row in one query, folds the events in log
+ * order in memory, then upserts the changed rows and deletes the nulls.
+ *
+ * The drizzle table gives column names and value mapping; the statements run
+ * on the runner's postgres.js transaction (drizzle's driver cannot wrap one).
+ * Timestamp columns must be `withTimezone: true`.
+ */
+import { getTableColumns } from "drizzle-orm";
+import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
+import type { TransactionSql } from "../db/client";
+import type { RecordedEvent } from "../event-store/event";
+import type { Projection, TableNames } from "./projection";
+
+export interface RowProjectionSpec<Table extends PgTable, Row extends Table["$inferSelect"]> {
+  name: string;
+  version: number;
+  eventTypes: readonly string[];
+  /** Live table name, and a factory giving the same table under another name. */
+  table: { name: string; make: (physicalName: string) => Table; key: (table: Table) => PgColumn };
+  /** Pure: the keys of the rows an event changes (none: the event is ignored). */
+  keysOf: (event: RecordedEvent) => readonly string[];
+  /** Pure: the row after the event; `null` deletes it. Return `row` itself when nothing changes. */
+  evolve: (row: Row | null, event: RecordedEvent, key: string) => Row | null;
+}
+
+interface ColumnInfo {
+  prop: string;
+  name: string;
+  column: PgColumn;
+}
+
+const CHUNK = 1000;
+
+export function defineRowProjection<Table extends PgTable, Row extends Table["$inferSelect"]>(
+  spec: RowProjectionSpec<Table, Row>,
+): Projection {
+  const template = spec.table.make(spec.table.name);
+  const keyColumn = spec.table.key(template);
+  const columns: ColumnInfo[] = Object.entries(getTableColumns(template)).map(([prop, column]) => ({
+    prop,
+    name: column.name,
+    column: column as PgColumn,
+  }));
+  const key = columns.find((c) => c.column === keyColumn);
+  if (!key) throw new Error(`${spec.name}: key column is not in table ${spec.table.name}`);
+  const keyType = keyColumn.getSQLType();
+  const updates = columns
+    .filter((c) => c !== key)
+    .map((c) => `"${c.name}" = excluded."${c.name}"`)
+    .join(", ");
+
+  const fromDb = (raw: Record<string, unknown>): Row => {
+    const row: Record<string, unknown> = {};
+    for (const c of columns) {
+      const value = raw[c.name];
+      row[c.prop] = value === null || value === undefined ? null : c.column.mapFromDriverValue(value);
+    }
+    return row as Row;
+  };
+  const toDb = (row: Row): Record<string, unknown> => {
+    const raw: Record<string, unknown> = {};
+    for (const c of columns) {
+      const value = (row as Record<string, unknown>)[c.prop];
+      raw[c.name] = value === null || value === undefined ? null : c.column.mapToDriverValue(value);
+    }
+    return raw;
+  };
+
+  return {
+    name: spec.name,
+    version: spec.version,
+    eventTypes: spec.eventTypes,
+    tables: [spec.table.name],
+    async apply(tx: TransactionSql, events: readonly RecordedEvent[], names: TableNames) {
+      const table = names[spec.table.name] ?? spec.table.name;
+      const touched = events.map((event) => ({ event, keys: spec.keysOf(event) }));
+      const allKeys = [...new Set(touched.flatMap((t) => t.keys))];
+      if (allKeys.length === 0) return;
+
+      const current = new Map<string, Row | null>();
+      for (let i = 0; i < allKeys.length; i += CHUNK) {
+        const rows = await tx<Record<string, unknown>[]>`
+          select * from ${tx(table)}
+          where ${tx(key.name)} = any(${allKeys.slice(i, i + CHUNK)}::${tx.unsafe(keyType)}[])
+        `;
+        for (const raw of rows) current.set(String(raw[key.name]), fromDb(raw));
+      }
+      const loaded = new Map(current);
+      for (const { event, keys } of touched) {
+        for (const k of keys) current.set(k, spec.evolve(current.get(k) ?? null, event, k));
+      }
+
+      const upserts: Record<string, unknown>[] = [];
+      const deletes: string[] = [];
+      for (const [k, row] of current) {
+        const before = loaded.get(k) ?? null;
+        if (row === before) continue;
+        if (row === null) deletes.push(k);
+        else upserts.push(toDb(row));
+      }
+      const names_ = columns.map((c) => c.name);
+      for (let i = 0; i < upserts.length; i += CHUNK) {
+        await tx`
+          insert into ${tx(table)} ${tx(upserts.slice(i, i + CHUNK) as Record<string, never>[], ...names_)}
+          on conflict (${tx(key.name)}) do update set ${tx.unsafe(updates)}
+        `;
+      }
+      for (let i = 0; i < deletes.length; i += CHUNK) {
+        await tx`delete from ${tx(table)} where ${tx(key.name)} = any(${deletes.slice(i, i + CHUNK)}::${tx.unsafe(keyType)}[])`;
+      }
+    },
+  };
+}

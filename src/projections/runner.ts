@@ -1,0 +1,170 @@
+/**
+ * @module projections/runner
+ * Keeps every projection caught up with the log. Polling is the source of
+ * truth; LISTEN/NOTIFY on `commsync_events` only wakes the loop early. Several
+ * replicas may run it: each batch takes the projection's advisory lock, so one
+ * writer applies it and the others skip.
+ */
+import type { Logger } from "pino";
+import type { Sql } from "../db/client";
+import { LOG_START } from "../event-store/event";
+import { EVENTS_CHANNEL } from "../event-store/rows";
+import { applyNextBatch } from "./apply-batch";
+import { readCheckpoint } from "./checkpoints";
+import type { Projection } from "./projection";
+import { rebuildProjection } from "./rebuild";
+
+export interface ProjectionRunnerOptions {
+  sql: Sql;
+  projections: readonly Projection[];
+  /** @default 1000 */
+  batchSize?: number;
+  /** How often to look for events without a wake-up. @default 1000 */
+  pollIntervalMs?: number;
+  logger?: Logger;
+}
+
+export interface ProjectionStatus {
+  name: string;
+  version: number;
+  globalPosition: number;
+  transactionId: string;
+  /** Events in the log not yet applied (counted up to 100,001). */
+  lagEvents: number;
+  /** Age of the oldest event not yet applied, in ms (0 when caught up). */
+  lagMs: number;
+  updatedAt: string | null;
+}
+
+export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
+
+export function createProjectionRunner(options: ProjectionRunnerOptions) {
+  const { sql, projections, logger } = options;
+  const batchSize = options.batchSize ?? 1000;
+  const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  let running = false;
+  let loop: Promise<void> | null = null;
+  let wake: (() => void) | null = null;
+  let pendingWake = false;
+  let unlisten: (() => Promise<void>) | null = null;
+  const waiters = new Set<() => void>();
+
+  const nudge = () => {
+    pendingWake = true;
+    wake?.();
+  };
+
+  /** Applies batches until every projection is caught up (or held by another runner). */
+  async function runOnce(): Promise<number> {
+    let total = 0;
+    for (const projection of projections) {
+      for (;;) {
+        const outcome = await applyNextBatch(sql, projection, batchSize);
+        total += outcome.applied;
+        if (outcome.busy || outcome.caughtUp) break;
+      }
+    }
+    for (const resolve of waiters) resolve();
+    return total;
+  }
+
+  async function rebuildOutdated() {
+    for (const projection of projections) {
+      const checkpoint = await readCheckpoint(sql, projection.name);
+      if (checkpoint && checkpoint.version !== projection.version) {
+        logger?.warn({ projection: projection.name, from: checkpoint.version, to: projection.version }, "projection version changed: rebuilding");
+        await rebuildProjection(sql, projection, { batchSize });
+      }
+    }
+  }
+
+  async function run() {
+    let failures = 0;
+    while (running) {
+      pendingWake = false;
+      try {
+        await runOnce();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        logger?.error({ err: error, failures }, "projection batch failed");
+      }
+      if (!running) break;
+      if (pendingWake && failures === 0) continue;
+      const delay = failures === 0 ? pollIntervalMs : Math.min(pollIntervalMs * 2 ** failures, 30000);
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, delay);
+        wake = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+      wake = null;
+    }
+  }
+
+  return {
+    runOnce,
+
+    /** Rebuilds projections whose version changed, subscribes to wake-ups, starts the loop. */
+    async start() {
+      if (running) return;
+      await rebuildOutdated();
+      const subscription = await sql.listen(EVENTS_CHANNEL, nudge);
+      unlisten = () => subscription.unlisten();
+      running = true;
+      loop = run();
+      logger?.info({ projections: projections.map((p) => p.name) }, "projection runner started");
+    },
+
+    /** Finishes the batch in flight and stops. */
+    async stop() {
+      running = false;
+      wake?.();
+      await loop;
+      await unlisten?.().catch(() => undefined);
+      loop = null;
+    },
+
+    /** Wakes the loop now (after an append in this process). */
+    nudge,
+
+    /** Resolves after the next completed pass over all projections. */
+    nextPass(): Promise<void> {
+      return new Promise((resolve) => {
+        const done = () => {
+          waiters.delete(done);
+          resolve();
+        };
+        waiters.add(done);
+        nudge();
+      });
+    },
+
+    async status(): Promise<ProjectionStatus[]> {
+      return Promise.all(projections.map((p) => projectionStatus(sql, p)));
+    },
+  };
+}
+
+export async function projectionStatus(sql: Sql, projection: Projection): Promise<ProjectionStatus> {
+  const checkpoint = (await readCheckpoint(sql, projection.name)) ?? { ...LOG_START, version: projection.version, updatedAt: null };
+  const rows = await sql<{ lag: number; oldest: Date | null }[]>`
+    select count(*)::int as lag, min(recorded_at) as oldest from (
+      select recorded_at from events
+      where (transaction_id, global_position) > (${checkpoint.transactionId}::xid8, ${checkpoint.globalPosition}::bigint)
+        and type = any(${[...projection.eventTypes]})
+      limit 100001
+    ) pending
+  `;
+  const lag = rows[0] ?? { lag: 0, oldest: null };
+  return {
+    name: projection.name,
+    version: checkpoint.version,
+    globalPosition: checkpoint.globalPosition,
+    transactionId: checkpoint.transactionId,
+    lagEvents: lag.lag,
+    lagMs: lag.oldest ? Math.max(0, Date.now() - lag.oldest.getTime()) : 0,
+    updatedAt: checkpoint.updatedAt ? checkpoint.updatedAt.toISOString() : null,
+  };
+}
