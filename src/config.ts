@@ -20,8 +20,7 @@ const bool = (def: boolean) =>
 
 const ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] as const;
 
-const EnvSchema = z
-  .object({
+const EnvSchema = z.object({
     NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "test", "production"]).default("development")),
     HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
     PORT: int(3000, 0, 65535),
@@ -62,23 +61,27 @@ const EnvSchema = z
     SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
     READY_MAX_LAG_EVENTS: int(10000, 0),
     PROJECTIONS_ENABLED: bool(true),
-  })
-  .superRefine((env, ctx) => {
-    if (env.AUTH_JWT_SECRET && env.AUTH_JWKS_URL) {
-      ctx.addIssue({ code: "custom", path: ["AUTH_JWKS_URL"], message: "set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both" });
+});
+
+/**
+ * Rules across variables, checked on the raw environment so they are reported
+ * together with field errors (zod skips object refinements once a field failed).
+ */
+function crossFieldProblems(env: Record<string, string | undefined>): string[] {
+  const set = (key: string) => (env[key] ?? "") !== "";
+  const problems: string[] = [];
+  if (set("AUTH_JWT_SECRET") && set("AUTH_JWKS_URL")) problems.push("AUTH_JWKS_URL: set AUTH_JWT_SECRET or AUTH_JWKS_URL, not both");
+  if (env.NODE_ENV === "production") {
+    for (const key of ["DATABASE_URL", "UNIPILE_DSN", "UNIPILE_ACCESS_TOKEN", "UNIPILE_WEBHOOK_SECRET"]) {
+      if (!set(key)) problems.push(`${key}: is required in production`);
     }
-    if (env.NODE_ENV === "production") {
-      for (const key of ["DATABASE_URL", "UNIPILE_DSN", "UNIPILE_ACCESS_TOKEN", "UNIPILE_WEBHOOK_SECRET"] as const) {
-        if (!env[key]) ctx.addIssue({ code: "custom", path: [key], message: "is required in production" });
-      }
-      if (!env.AUTH_JWT_SECRET && !env.AUTH_JWKS_URL) {
-        ctx.addIssue({ code: "custom", path: ["AUTH_JWT_SECRET"], message: "AUTH_JWT_SECRET or AUTH_JWKS_URL is required in production" });
-      }
+    if (!set("AUTH_JWT_SECRET") && !set("AUTH_JWKS_URL")) {
+      problems.push("AUTH_JWT_SECRET: AUTH_JWT_SECRET or AUTH_JWKS_URL is required in production");
     }
-    if (env.UNIPILE_DSN && !env.UNIPILE_ACCESS_TOKEN) {
-      ctx.addIssue({ code: "custom", path: ["UNIPILE_ACCESS_TOKEN"], message: "is required when UNIPILE_DSN is set" });
-    }
-  });
+  }
+  if (set("UNIPILE_DSN") && !set("UNIPILE_ACCESS_TOKEN")) problems.push("UNIPILE_ACCESS_TOKEN: is required when UNIPILE_DSN is set");
+  return problems;
+}
 
 export type AuthConfig =
   | { mode: "secret"; secret: string; algorithms: string[]; issuer?: string; audience?: string }
@@ -121,11 +124,11 @@ export class ConfigError extends Error {
 /** Parses the environment; throws `ConfigError` listing every problem. */
 export function loadConfig(env: Record<string, string | undefined>): Config {
   const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`),
-    );
-  }
+  const problems = [
+    ...(parsed.success ? [] : parsed.error.issues.map((issue) => `${issue.path.join(".") || "(environment)"}: ${issue.message}`)),
+    ...crossFieldProblems(env),
+  ];
+  if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
   const jwtOptions = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE };
   const auth: AuthConfig = e.AUTH_JWT_SECRET

@@ -6,10 +6,8 @@ export interface Clock {
   now(): Date;
 }
 
-export const systemClock: Clock = { now: () => new Date() };
-
 /** A clock for tests: fixed until moved. */
-export function createManualClock(start = new Date("2026-01-01T00:00:00.000Z")) {
+export function createManualClock(start: Date) {
   let current = start.getTime();
   return {
     now: () => new Date(current),

@@ -7,7 +7,5 @@ export interface IdGenerator {
   uuid(): string;
 }
 
-export const randomIds: IdGenerator = { uuid: () => crypto.randomUUID() };
-
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-8][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/i;
 export const isUuid = (value: string): boolean => UUID.test(value);

@@ -45,8 +45,8 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c", "max_connections=300",
       "-c", "shared_buffers=256MB",
     ],
-    onLog: options.onLog ?? (() => undefined),
-    onError: options.onLog ?? (() => undefined),
+    onLog: (message: unknown) => options.onLog?.(String(message)),
+    onError: (message: unknown) => options.onLog?.(String(message)),
   });
   if (!existsSync(join(dir, "PG_VERSION"))) {
     // A half-initialised folder (an interrupted first run) would fail forever.
@@ -77,5 +77,23 @@ function removeStalePidFile(dir: string) {
     process.kill(pid, 0);
   } catch {
     rmSync(pidFile, { force: true });
+  }
+}
+
+/**
+ * For commands run beside the service (replay, verify): connects to the
+ * embedded server when it is already running, and starts it otherwise.
+ */
+export async function useEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgres> {
+  const url = `postgres://${USER}:${PASSWORD}@127.0.0.1:${options.port}/postgres`;
+  const { default: postgres } = await import("postgres");
+  const probe = postgres(url, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+  try {
+    await probe`select 1`;
+    return { url, stop: async () => {} };
+  } catch {
+    return startEmbeddedPostgres(options);
+  } finally {
+    await probe.end({ timeout: 1 });
   }
 }

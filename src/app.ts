@@ -1,0 +1,70 @@
+/**
+ * @module app
+ * `createApp(deps)`: middleware, routes, the error handler and the API
+ * documents. Defines things only (no I/O at import), so tests build the app
+ * on their own dependencies and call it with `app.request`.
+ */
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { requestId } from "hono/request-id";
+import { z } from "zod";
+import type { Deps } from "./deps";
+import type { AppEnv } from "./http/app-env";
+import { requireAuth } from "./http/auth";
+import { renderDocsPage } from "./http/docs-page";
+import { ApiError, errorResponse, handleError } from "./http/errors";
+import { registerHealthRoutes } from "./http/health";
+import { ApiDocs } from "./http/openapi";
+import { requestLogger } from "./http/request-logger";
+
+export const API_INFO = {
+  title: "commsync-unipile",
+  version: "0.1.0",
+  description: "Event-sourced WhatsApp messaging backend for CommSync, on Unipile.",
+};
+
+export function createApp(deps: Deps) {
+  const app = new Hono<AppEnv>();
+  const docs = new ApiDocs();
+
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  app.use(requestLogger(deps.logger));
+  app.use(
+    bodyLimit({
+      maxSize: deps.config.http.bodyLimitBytes,
+      onError: () => {
+        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${deps.config.http.bodyLimitBytes} bytes.`);
+      },
+    }),
+  );
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, new ApiError("ROUTE_NOT_FOUND", `There is no route ${c.req.method} ${c.req.path}.`)));
+
+  registerHealthRoutes(
+    app,
+    { sql: deps.sql, runner: deps.runner, expectedMigrations: deps.expectedMigrations, maxLagEvents: deps.config.projections.readyMaxLagEvents },
+    docs,
+  );
+
+  const authenticated = requireAuth(deps.authenticator);
+  docs.add({
+    method: "get",
+    path: "/api/me",
+    summary: "The authenticated caller, as the service sees the token",
+    tags: ["auth"],
+    responses: { 200: { description: "Caller", schema: z.object({ userId: z.string(), roles: z.array(z.string()) }) } },
+  });
+  app.get("/api/me", authenticated, (c) => {
+    const { userId, roles } = c.get("principal");
+    return c.json({ userId, roles: [...roles] });
+  });
+
+  docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
+  app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));
+  docs.add({ method: "get", path: "/docs", summary: "This API as a readable page", tags: ["operations"], auth: false, responses: { 200: { description: "HTML page", contentType: "text/html" } } });
+  app.get("/docs", (c) => c.html(renderDocsPage(docs.document(API_INFO))));
+
+  return Object.assign(app, { docs });
+}
+
+export type App = ReturnType<typeof createApp>;

@@ -1,0 +1,80 @@
+/**
+ * @module deps
+ * The composition root: builds every dependency from the config once. Routes,
+ * runners and scripts receive what they need from here; tests build the same
+ * object on their own database.
+ */
+import type { Logger } from "pino";
+import type { Config } from "./config";
+import { createSql, type Sql } from "./db/client";
+import { expectedMigrationCount } from "./db/migrate";
+import { createEventStore, type EventStore } from "./event-store";
+import { type Authenticator, createAuthenticator, type VerifiedAuthConfig } from "./http/auth";
+import type { Clock } from "./lib/clock";
+import type { IdGenerator } from "./lib/ids";
+import { randomIds, systemClock } from "./platform/system";
+import { loadOrCreateDevSecret } from "./platform/dev-secret";
+import { allProjections } from "./projections/registry";
+import type { Projection } from "./projections/projection";
+import { createProjectionRunner, type ProjectionRunner } from "./projections/runner";
+
+export interface Deps {
+  config: Config;
+  logger: Logger;
+  sql: Sql;
+  eventStore: EventStore;
+  projections: readonly Projection[];
+  runner: ProjectionRunner;
+  auth: VerifiedAuthConfig;
+  authenticator: Authenticator;
+  clock: Clock;
+  ids: IdGenerator;
+  expectedMigrations: number;
+}
+
+export interface DepsOptions {
+  /** The database to use (the embedded server's when DATABASE_URL is unset). */
+  databaseUrl: string;
+  logger: Logger;
+  sql?: Sql;
+  clock?: Clock;
+  ids?: IdGenerator;
+}
+
+export function createDeps(config: Config, options: DepsOptions): Deps {
+  const sql = options.sql ?? createSql({ url: options.databaseUrl, max: config.database.poolMax });
+  const projections = allProjections();
+  const auth = resolveAuth(config);
+  return {
+    config,
+    logger: options.logger,
+    sql,
+    eventStore: createEventStore(sql),
+    projections,
+    runner: createProjectionRunner({
+      sql,
+      projections,
+      batchSize: config.projections.batchSize,
+      pollIntervalMs: config.projections.pollIntervalMs,
+      logger: options.logger.child({ component: "projections" }),
+    }),
+    auth,
+    authenticator: createAuthenticator(auth),
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    expectedMigrations: expectedMigrationCount(),
+  };
+}
+
+/** In development mode the signing secret comes from (or is created in) the dev secret file. */
+export function resolveAuth(config: Config): VerifiedAuthConfig {
+  const { auth } = config;
+  if (auth.mode !== "development") return auth;
+  return {
+    mode: "secret",
+    secret: loadOrCreateDevSecret(auth.secretFile),
+    algorithms: auth.algorithms,
+    issuer: auth.issuer,
+    audience: auth.audience,
+  };
+}

@@ -1,0 +1,111 @@
+/**
+ * @module http/auth
+ * Bearer JWT authentication with jose: HS* with a shared secret or a JWKS
+ * URL, an explicit algorithm allow-list (so `alg: none` and algorithm
+ * confusion are refused), optional issuer and audience. `sub` is the user id;
+ * a `roles` claim (array or space-separated string) may hold `auditor`.
+ */
+import type { MiddlewareHandler } from "hono";
+import { createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import type { AppEnv, Principal } from "./app-env";
+import { ApiError } from "./errors";
+
+export type VerifiedAuthConfig =
+  | { mode: "secret"; secret: string; algorithms: string[]; issuer?: string; audience?: string }
+  | { mode: "jwks"; jwksUrl: string; algorithms: string[]; issuer?: string; audience?: string };
+
+export interface Authenticator {
+  /** Resolves the caller, or throws `ApiError("UNAUTHENTICATED")`. */
+  authenticate(token: string): Promise<Principal>;
+}
+
+const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer error="invalid_token"' };
+
+export function createAuthenticator(config: VerifiedAuthConfig): Authenticator {
+  const key =
+    config.mode === "secret" ? new TextEncoder().encode(config.secret) : createRemoteJWKSet(new URL(config.jwksUrl));
+  const options = { algorithms: config.algorithms, issuer: config.issuer, audience: config.audience };
+  return {
+    async authenticate(token) {
+      let payload: JWTPayload;
+      try {
+        ({ payload } =
+          key instanceof Uint8Array ? await jwtVerify(token, key, options) : await jwtVerify(token, key, options));
+      } catch (error) {
+        throw new ApiError("UNAUTHENTICATED", describeJoseFailure(error), undefined, INVALID_TOKEN);
+      }
+      if (typeof payload.sub !== "string" || payload.sub.length === 0) {
+        throw new ApiError("UNAUTHENTICATED", "The token has no subject (sub).", undefined, INVALID_TOKEN);
+      }
+      return { userId: payload.sub, roles: readRoles(payload.roles) };
+    },
+  };
+}
+
+function describeJoseFailure(error: unknown): string {
+  const code = (error as { code?: string }).code;
+  switch (code) {
+    case "ERR_JWT_EXPIRED":
+      return "The token has expired.";
+    case "ERR_JWT_CLAIM_VALIDATION_FAILED":
+      return `The token's ${(error as { claim?: string }).claim ?? "claims"} claim is not accepted.`;
+    case "ERR_JOSE_ALG_NOT_ALLOWED":
+      return "The token's signing algorithm is not accepted.";
+    case "ERR_JWS_SIGNATURE_VERIFICATION_FAILED":
+      return "The token's signature is invalid.";
+    default:
+      return "The token is invalid.";
+  }
+}
+
+function readRoles(claim: unknown): string[] {
+  if (Array.isArray(claim)) return claim.filter((r): r is string => typeof r === "string");
+  if (typeof claim === "string") return claim.split(/\s+/).filter(Boolean);
+  return [];
+}
+
+/** Requires `Authorization: Bearer <jwt>` and sets `c.var.principal`. */
+export function requireAuth(authenticator: Authenticator): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const header = c.req.header("authorization") ?? "";
+    const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1]) {
+      throw new ApiError("UNAUTHENTICATED", "A bearer token is required (Authorization: Bearer <jwt>).", undefined, {
+        "WWW-Authenticate": "Bearer",
+      });
+    }
+    c.set("principal", await authenticator.authenticate(match[1]));
+    await next();
+  };
+}
+
+/** Requires a role on the authenticated caller (403 otherwise). */
+export function requireRole(role: string): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    if (!c.get("principal").roles.includes(role)) {
+      throw new ApiError("FORBIDDEN", `This route needs the ${role} role.`);
+    }
+    await next();
+  };
+}
+
+export interface TokenClaims {
+  sub: string;
+  roles?: string[];
+  issuer?: string;
+  audience?: string;
+  /** jose duration ("1h", "30d") or seconds. @default "12h" */
+  expiresIn?: string | number;
+}
+
+/** Signs an HS256 token with the shared secret (development tokens, tests). */
+export async function signToken(secret: string, claims: TokenClaims): Promise<string> {
+  let jwt = new SignJWT(claims.roles?.length ? { roles: claims.roles } : {})
+    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
+    .setSubject(claims.sub)
+    .setIssuedAt()
+    .setExpirationTime(claims.expiresIn ?? "12h");
+  if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
+  if (claims.audience) jwt = jwt.setAudience(claims.audience);
+  return jwt.sign(new TextEncoder().encode(secret));
+}

@@ -1,0 +1,88 @@
+/**
+ * @module http/errors
+ * One error body for every failure: `{error, code, requestId}` (+ `details`
+ * for validation), one code → status table, one `onError`. Expected outcomes
+ * become an `ApiError`; anything else is a bug, logged and answered 500.
+ */
+import type { Context } from "hono";
+import { HTTPException } from "hono/http-exception";
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
+import type { AppEnv } from "./app-env";
+
+export const ERROR_STATUS = {
+  VALIDATION_FAILED: 400,
+  MALFORMED_JSON: 400,
+  UNAUTHENTICATED: 401,
+  FORBIDDEN: 403,
+  NOT_FOUND: 404,
+  ROUTE_NOT_FOUND: 404,
+  STREAM_VERSION_CONFLICT: 409,
+  CONFLICT: 409,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  TOO_MANY_REQUESTS: 429,
+  UPSTREAM_FAILED: 502,
+  NOT_READY: 503,
+  SERVICE_UNAVAILABLE: 503,
+  UPSTREAM_TIMEOUT: 504,
+  INTERNAL_ERROR: 500,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export const ErrorBodySchema = z
+  .object({
+    error: z.string().describe("A sentence saying what went wrong"),
+    code: z.string().describe("Stable SCREAMING_SNAKE code"),
+    requestId: z.string(),
+    details: z.unknown().optional(),
+  })
+  .meta({ id: "Error" });
+
+export type ErrorBody = z.infer<typeof ErrorBodySchema>;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
+  }
+}
+
+export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
+  const body: ErrorBody = { error: error.message, code: error.code, requestId: c.get("requestId") ?? "unknown" };
+  if (error.details !== undefined) body.details = error.details;
+  return c.json(body, error.status, error.headers);
+}
+
+/** `app.onError`: the one place a thrown error becomes a response. */
+export function handleError(error: Error, c: Context<AppEnv>): Response {
+  if (error instanceof ApiError) return errorResponse(c, error);
+  if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
+  c.get("logger")?.error({ err: error }, "unhandled error");
+  return errorResponse(c, new ApiError("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."));
+}
+
+function fromHttpException(error: HTTPException): ApiError {
+  if (error.status === 400 && /json/i.test(error.message)) {
+    return new ApiError("MALFORMED_JSON", "The request body is not valid JSON.");
+  }
+  if (error.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large.");
+  if (error.status === 401) return new ApiError("UNAUTHENTICATED", error.message || "Authentication required.");
+  const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === error.status);
+  return new ApiError(code ?? "VALIDATION_FAILED", error.message || "The request was rejected.");
+}
+
+/** Turns zod issues into `details` entries: where, and what is wrong. */
+export function describeIssues(issues: readonly z.core.$ZodIssue[]) {
+  return issues.map((issue) => ({ path: issue.path.map(String).join(".") || "(root)", message: issue.message }));
+}

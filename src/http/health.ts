@@ -1,0 +1,78 @@
+/**
+ * @module http/health
+ * `GET /health`: the process answers. `GET /ready`: the database answers, every
+ * migration is applied, and the projections are within the allowed lag.
+ */
+import type { Hono } from "hono";
+import { z } from "zod";
+import type { Sql } from "../db/client";
+import { appliedMigrationCount } from "../db/migrate";
+import type { ProjectionRunner } from "../projections/runner";
+import type { AppEnv } from "./app-env";
+import type { ApiDocs } from "./openapi";
+
+export interface HealthDeps {
+  sql: Sql;
+  runner: ProjectionRunner;
+  expectedMigrations: number;
+  maxLagEvents: number;
+}
+
+const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
+const ReadySchema = z.object({
+  status: z.enum(["ready", "not_ready"]),
+  checks: z.object({ database: CheckSchema, migrations: CheckSchema, projections: CheckSchema }),
+  projections: z.array(
+    z.object({ name: z.string(), version: z.number(), globalPosition: z.number(), lagEvents: z.number(), lagMs: z.number() }),
+  ),
+});
+
+const withTimeout = <T>(promise: Promise<T>, ms: number) =>
+  Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms))]);
+
+export function registerHealthRoutes(app: Hono<AppEnv>, deps: HealthDeps, docs: ApiDocs) {
+  docs.add({
+    method: "get",
+    path: "/health",
+    summary: "Liveness: the process answers",
+    tags: ["operations"],
+    auth: false,
+    responses: { 200: { description: "Alive", schema: z.object({ status: z.literal("ok") }) } },
+  });
+  app.get("/health", (c) => c.json({ status: "ok" as const }));
+
+  docs.add({
+    method: "get",
+    path: "/ready",
+    summary: "Readiness: database reachable, migrations applied, projections caught up",
+    tags: ["operations"],
+    auth: false,
+    responses: { 200: { description: "Ready", schema: ReadySchema }, 503: { description: "Not ready" } },
+  });
+  app.get("/ready", async (c) => {
+    const database = await withTimeout(deps.sql`select 1`, 2000).then(
+      () => ({ ok: true }),
+      (error: Error) => ({ ok: false, detail: error.message }),
+    );
+    const applied = database.ok ? await appliedMigrationCount(deps.sql) : 0;
+    const migrations =
+      applied >= deps.expectedMigrations
+        ? { ok: true }
+        : { ok: false, detail: `${applied} of ${deps.expectedMigrations} migrations applied` };
+    const statuses = database.ok ? await withTimeout(deps.runner.status(), 2000).catch(() => null) : null;
+    const lagging = statuses?.filter((s) => s.lagEvents > deps.maxLagEvents) ?? [];
+    const projections = !statuses
+      ? { ok: false, detail: "projection status unavailable" }
+      : lagging.length
+        ? { ok: false, detail: `lagging: ${lagging.map((s) => `${s.name} (${s.lagEvents} events)`).join(", ")}` }
+        : { ok: true };
+    const ready = database.ok && migrations.ok && projections.ok;
+    const body = {
+      status: ready ? ("ready" as const) : ("not_ready" as const),
+      checks: { database, migrations, projections },
+      projections: (statuses ?? []).map(({ name, version, globalPosition, lagEvents, lagMs }) => ({ name, version, globalPosition, lagEvents, lagMs })),
+    };
+    if (ready) return c.json(body, 200);
+    return c.json({ error: "The service is not ready.", code: "NOT_READY", requestId: c.get("requestId"), ...body }, 503);
+  });
+}

@@ -1,0 +1,105 @@
+/**
+ * @module main
+ * Entry point: config → (embedded Postgres) → migrations → deps → HTTP server
+ * and projection runner; SIGINT/SIGTERM stop everything in reverse order.
+ */
+import { createApp } from "./app";
+import { type Config, ConfigError, loadConfig } from "./config";
+import { runMigrations } from "./db/migrate";
+import { createDeps } from "./deps";
+import { signToken } from "./http/auth";
+import { createLogger, type Logger, redactUrl } from "./logger";
+import { startEmbeddedPostgres } from "./platform/embedded-postgres";
+
+type Cleanup = { name: string; run: () => Promise<unknown> };
+
+async function main() {
+  let config: Config;
+  try {
+    config = loadConfig(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(1);
+    }
+    throw error;
+  }
+  const logger = createLogger({ level: config.logLevel });
+  const cleanups: Cleanup[] = [];
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    const timer = setTimeout(() => {
+      logger.error("shutdown took too long; exiting");
+      process.exit(1);
+    }, config.shutdownTimeoutMs + 5000);
+    for (const cleanup of cleanups.reverse()) {
+      await cleanup.run().catch((error) => logger.error({ err: error, step: cleanup.name }, "shutdown step failed"));
+    }
+    clearTimeout(timer);
+    logger.info("stopped");
+    process.exit(0);
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+
+  try {
+    await start(config, logger, cleanups);
+  } catch (error) {
+    logger.fatal({ err: error }, "start-up failed");
+    await shutdown("start-up failure");
+    process.exit(1);
+  }
+}
+
+async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
+  let databaseUrl = config.database.url;
+  if (!databaseUrl) {
+    if (config.env === "production") throw new Error("DATABASE_URL is required in production");
+    const pgLogger = logger.child({ component: "embedded-postgres" });
+    const embedded = await startEmbeddedPostgres({ ...config.database.embedded, onLog: (line) => pgLogger.debug(line.trim()) });
+    cleanups.push({ name: "embedded postgres", run: embedded.stop });
+    databaseUrl = embedded.url;
+    logger.warn({ dir: config.database.embedded.dir, port: config.database.embedded.port }, "DATABASE_URL is not set: using the embedded Postgres (development mode)");
+  }
+  logger.info({ database: redactUrl(databaseUrl) }, "applying migrations");
+  await runMigrations(databaseUrl);
+
+  const deps = createDeps(config, { databaseUrl, logger });
+  cleanups.push({ name: "database pool", run: () => deps.sql.end({ timeout: 5 }) });
+
+  if (config.projections.enabled) {
+    await deps.runner.start();
+    cleanups.push({ name: "projection runner", run: deps.runner.stop });
+  }
+
+  const app = createApp(deps);
+  const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 60 });
+  cleanups.push({
+    name: "http server",
+    // Stops accepting at once; in-flight requests finish (bounded by the shutdown timeout).
+    run: () => Promise.race([server.stop(false), Bun.sleep(config.shutdownTimeoutMs).then(() => server.stop(true))]),
+  });
+
+  const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
+  logger.info({ url: base, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
+
+  if (config.auth.mode === "development" && deps.auth.mode === "secret") {
+    const token = await signToken(deps.auth.secret, { sub: "dev-user", issuer: deps.auth.issuer, audience: deps.auth.audience, expiresIn: "30d" });
+    console.warn(
+      [
+        "",
+        "  ┌─ DEVELOPMENT MODE: no AUTH_JWT_SECRET or AUTH_JWKS_URL is configured.",
+        `  │  Tokens are signed with a development secret kept in ${config.auth.secretFile}.`,
+        "  │  Never run like this in production. A token for user dev-user (30 days):",
+        `  │  ${token}`,
+        "  └─ More tokens: bun run token -- --sub <user> [--role auditor]",
+        "",
+      ].join("\n"),
+    );
+  }
+}
+
+await main();

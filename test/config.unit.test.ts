@@ -1,0 +1,45 @@
+import { describe, expect, test } from "bun:test";
+import { ConfigError, loadConfig } from "../src/config";
+
+describe("loadConfig", () => {
+  test("defaults describe the development set-up", () => {
+    const config = loadConfig({});
+    expect(config).toMatchObject({
+      env: "development",
+      port: 3000,
+      database: { url: undefined, embedded: { dir: ".data/postgres", port: 54329 } },
+      auth: { mode: "development", algorithms: ["HS256"] },
+      unipile: { dsn: undefined },
+      sandbox: { port: 13111 },
+    });
+  });
+
+  test("a bad environment lists every problem at once", () => {
+    let error: unknown;
+    try {
+      loadConfig({ PORT: "eighty", DATABASE_URL: "mysql://x", AUTH_JWT_SECRET: "short", LOG_LEVEL: "loud", UNIPILE_DSN: "https://api1.unipile.com:13111" });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    for (const key of ["PORT", "DATABASE_URL", "AUTH_JWT_SECRET", "LOG_LEVEL", "UNIPILE_ACCESS_TOKEN"]) expect(problems).toContain(key);
+  });
+
+  test("production requires real dependencies and real authentication", () => {
+    expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/DATABASE_URL[\s\S]*UNIPILE_DSN[\s\S]*AUTH_JWT_SECRET/);
+  });
+
+  test("a secret selects HS256; a JWKS URL selects asymmetric algorithms; both is an error", () => {
+    expect(loadConfig({ AUTH_JWT_SECRET: "x".repeat(32) }).auth).toMatchObject({ mode: "secret", algorithms: ["HS256"] });
+    expect(loadConfig({ AUTH_JWKS_URL: "https://id.example/jwks.json" }).auth).toMatchObject({ mode: "jwks", algorithms: ["RS256", "ES256", "EdDSA"] });
+    expect(() => loadConfig({ AUTH_JWT_SECRET: "x".repeat(32), AUTH_JWKS_URL: "https://id.example/jwks.json" })).toThrow(ConfigError);
+    expect(loadConfig({ AUTH_JWT_SECRET: "x".repeat(32), AUTH_ALGORITHMS: "HS256, HS512" }).auth.algorithms).toEqual(["HS256", "HS512"]);
+  });
+
+  test("trailing slashes are removed from base URLs (the SDK would build //api/v1)", () => {
+    const config = loadConfig({ UNIPILE_DSN: "https://api8.unipile.com:13851/", UNIPILE_ACCESS_TOKEN: "t", PUBLIC_URL: "https://hooks.example/" });
+    expect(config.unipile.dsn).toBe("https://api8.unipile.com:13851");
+    expect(config.unipile.publicUrl).toBe("https://hooks.example");
+  });
+});
