@@ -5,7 +5,7 @@
  * `Result` whose failure is a `UnipileFailure` (never throws for Unipile's
  * sake). Every call has a timeout; idempotent calls (reads, marking read) are
  * retried on timeouts, network errors and 5xx, and every call on 429/503,
- * with exponential backoff and full jitter, or the server's `Retry-After`
+ * with exponential backoff and jitter (between half and all of the step), or the server's `Retry-After`
  * when it sends one (read through the gateway's own transport, see
  * gateway-transport.ts), up to `retry.maxRetryAfterMs`; a longer Retry-After
  * is returned as the failure for the caller to schedule.
