@@ -17,6 +17,7 @@ import { loadOrCreateDevSecret } from "./platform/dev-secret";
 import { allProjections } from "./projections/registry";
 import type { Projection } from "./projections/projection";
 import { createProjectionRunner, type ProjectionRunner } from "./projections/runner";
+import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
 
 export interface Deps {
   config: Config;
@@ -30,6 +31,13 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   expectedMigrations: number;
+  unipile: {
+    gateway: UnipileGateway;
+    /** `sandbox` when the service talks to its own Unipile sandbox. */
+    mode: "remote" | "sandbox";
+    /** Expected in the Unipile-Auth header of every webhook. */
+    webhookSecret: string;
+  };
 }
 
 export interface DepsOptions {
@@ -39,6 +47,8 @@ export interface DepsOptions {
   sql?: Sql;
   clock?: Clock;
   ids?: IdGenerator;
+  /** Where Unipile is: the configured DSN, or the sandbox started beside the service. */
+  unipile: { dsn: string; accessToken: string; mode: "remote" | "sandbox"; webhookSecret: string };
 }
 
 export function createDeps(config: Config, options: DepsOptions): Deps {
@@ -63,6 +73,16 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     clock: options.clock ?? systemClock,
     ids: options.ids ?? randomIds,
     expectedMigrations: expectedMigrationCount(),
+    unipile: {
+      gateway: createUnipileGateway({
+        dsn: options.unipile.dsn,
+        accessToken: options.unipile.accessToken,
+        timeoutMs: config.unipile.timeoutMs,
+        logger: options.logger.child({ component: "unipile" }),
+      }),
+      mode: options.unipile.mode,
+      webhookSecret: options.unipile.webhookSecret,
+    },
   };
 }
 

@@ -10,6 +10,8 @@ import { createDeps } from "./deps";
 import { signToken } from "./http/auth";
 import { createLogger, type Logger, redactUrl } from "./logger";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
+import { startSandbox } from "./sandbox";
+import { ensureWebhooks } from "./unipile/webhook-registration";
 
 type Cleanup = { name: string; run: () => Promise<unknown> };
 
@@ -67,7 +69,8 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   logger.info({ database: redactUrl(databaseUrl) }, "applying migrations");
   await runMigrations(databaseUrl);
 
-  const deps = createDeps(config, { databaseUrl, logger });
+  const unipile = await resolveUnipile(config, logger, cleanups);
+  const deps = createDeps(config, { databaseUrl, logger, unipile });
   cleanups.push({ name: "database pool", run: () => deps.sql.end({ timeout: 5 }) });
 
   if (config.projections.enabled) {
@@ -84,6 +87,18 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   });
 
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
+  const webhookBase = config.unipile.publicUrl ?? (unipile.mode === "sandbox" ? `http://127.0.0.1:${server.port}` : undefined);
+  if (webhookBase) {
+    const registered = await ensureWebhooks(deps.unipile.gateway, {
+      url: `${webhookBase}/api/unipile/webhook`,
+      secret: unipile.webhookSecret,
+      logger: logger.child({ component: "webhook-registration" }),
+    });
+    if (registered.ok) logger.info({ url: `${webhookBase}/api/unipile/webhook`, ...summarise(registered.value) }, "unipile webhooks registered");
+    else logger.error({ failure: registered.error }, "could not register the unipile webhooks; relying on polling");
+  } else {
+    logger.warn("PUBLIC_URL is not set: webhooks are not registered by the service");
+  }
   logger.info({ url: base, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
 
   if (config.auth.mode === "development" && deps.auth.mode === "secret") {
@@ -100,6 +115,24 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
       ].join("\n"),
     );
   }
+}
+
+/** The configured Unipile, or (outside production) the sandbox started on SANDBOX_PORT. */
+async function resolveUnipile(config: Config, logger: Logger, cleanups: Cleanup[]) {
+  const webhookSecret = config.unipile.webhookSecret ?? Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+  if (config.unipile.dsn && config.unipile.accessToken) {
+    return { dsn: config.unipile.dsn, accessToken: config.unipile.accessToken, mode: "remote" as const, webhookSecret };
+  }
+  if (config.env === "production") throw new Error("UNIPILE_DSN is required in production");
+  const accessToken = config.sandbox.accessToken ?? "sandbox-access-token";
+  const sandbox = await startSandbox({ port: config.sandbox.port, accessToken });
+  cleanups.push({ name: "unipile sandbox", run: sandbox.stop });
+  logger.warn({ url: sandbox.url, controls: `${sandbox.url}/sandbox` }, "UNIPILE_DSN is not set: using the Unipile sandbox (sandbox mode)");
+  return { dsn: sandbox.url, accessToken, mode: "sandbox" as const, webhookSecret };
+}
+
+function summarise(report: { kept: unknown[]; created: unknown[]; deleted: unknown[] }) {
+  return { kept: report.kept.length, created: report.created.length, deleted: report.deleted.length };
 }
 
 await main();
