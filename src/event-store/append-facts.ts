@@ -11,8 +11,10 @@ interface Row {
   ord: number;
   global_position: number | null;
   stream_version: number | null;
+  transaction_id: string | null;
   duplicate_position: number | null;
   duplicate_version: number | null;
+  duplicate_transaction: string | null;
 }
 
 /**
@@ -59,12 +61,13 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
              p.e->'data', p.e->'metadata', p.dedupe_key
       from planned p order by p.ord
       on conflict (dedupe_key) do nothing
-      returning global_position, stream_id, stream_version, dedupe_key
+      returning global_position, stream_id, stream_version, dedupe_key, transaction_id::text as transaction_id
     )
     select i.ord::int as ord,
-           ins.global_position, ins.stream_version,
+           ins.global_position, ins.stream_version, ins.transaction_id,
            coalesce(old.global_position, twin.global_position) as duplicate_position,
            coalesce(old.stream_version, twin.stream_version) as duplicate_version,
+           coalesce(old.transaction_id::text, twin.transaction_id) as duplicate_transaction,
            (select pg_notify(${EVENTS_CHANNEL}, '') from inserted limit 1) is null as notified
     from input i
     left join planned p on p.ord = i.ord
@@ -78,10 +81,10 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
   const raced: { index: number; key: string }[] = [];
   for (const row of rows) {
     const index = row.ord - 1;
-    if (row.global_position !== null && row.stream_version !== null) {
-      results[index] = { globalPosition: row.global_position, streamVersion: row.stream_version, duplicate: false };
-    } else if (row.duplicate_position !== null && row.duplicate_version !== null) {
-      results[index] = { globalPosition: row.duplicate_position, streamVersion: row.duplicate_version, duplicate: true };
+    if (row.global_position !== null && row.stream_version !== null && row.transaction_id !== null) {
+      results[index] = { globalPosition: row.global_position, streamVersion: row.stream_version, transactionId: row.transaction_id, duplicate: false };
+    } else if (row.duplicate_position !== null && row.duplicate_version !== null && row.duplicate_transaction !== null) {
+      results[index] = { globalPosition: row.duplicate_position, streamVersion: row.duplicate_version, transactionId: row.duplicate_transaction, duplicate: true };
     } else {
       const key = facts[index]?.dedupeKey;
       if (!key) throw new Error("appendFacts: an event without dedupe key was not stored");
@@ -89,14 +92,14 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
     }
   }
   if (raced.length > 0) {
-    const winners = await sql<{ dedupe_key: string; global_position: number; stream_version: number }[]>`
-      select dedupe_key, global_position, stream_version from events where dedupe_key = any(${raced.map((r) => r.key)})
+    const winners = await sql<{ dedupe_key: string; global_position: number; stream_version: number; transaction_id: string }[]>`
+      select dedupe_key, global_position, stream_version, transaction_id::text as transaction_id from events where dedupe_key = any(${raced.map((r) => r.key)})
     `;
     const byKey = new Map(winners.map((w) => [w.dedupe_key, w]));
     for (const { index, key } of raced) {
       const winner = byKey.get(key);
       if (!winner) throw new Error(`appendFacts: fact ${key} neither stored nor found`);
-      results[index] = { globalPosition: winner.global_position, streamVersion: winner.stream_version, duplicate: true };
+      results[index] = { globalPosition: winner.global_position, streamVersion: winner.stream_version, transactionId: winner.transaction_id, duplicate: true };
     }
   }
   return results;

@@ -92,6 +92,8 @@ export interface AppendResult {
 /** Outcome of one event in an idempotent append. */
 export interface FactAppendResult {
   globalPosition: number;
+  /** The transaction that stored the event (the original one for a duplicate). */
+  transactionId: string;
   streamVersion: number;
   /** True when an event with the same dedupe key was already in the log. */
   duplicate: boolean;

@@ -7,7 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
-import { LOG_START } from "../event-store/event";
+import { compareLogPositions, LOG_START, type LogPosition } from "../event-store/event";
 import { EVENTS_CHANNEL } from "../event-store/rows";
 import { applyNextBatch } from "./apply-batch";
 import { readCheckpoint } from "./checkpoints";
@@ -48,6 +48,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
   let pendingWake = false;
   let unlisten: (() => Promise<void>) | null = null;
   const waiters = new Set<() => void>();
+  const listeners = new Set<() => void>();
 
   const nudge = () => {
     pendingWake = true;
@@ -64,7 +65,10 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
         if (outcome.busy || outcome.caughtUp) break;
       }
     }
-    for (const resolve of waiters) resolve();
+    const pending = [...waiters];
+    waiters.clear();
+    for (const resolve of pending) resolve();
+    if (total > 0) for (const listener of listeners) listener();
     return total;
   }
 
@@ -139,6 +143,27 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
         waiters.add(done);
         nudge();
       });
+    },
+
+    /** Calls `listener` after each pass that applied events; returns the unsubscribe function. */
+    onApplied(listener: () => void): () => void {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+
+    /**
+     * Read-your-writes: resolves true once every projection has passed `position`
+     * (whichever replica applied it), false after `timeoutMs`.
+     */
+    async waitFor(position: LogPosition, timeoutMs = 3000): Promise<boolean> {
+      const deadline = Date.now() + timeoutMs;
+      for (;;) {
+        const checkpoints = await Promise.all(projections.map((p) => readCheckpoint(sql, p.name)));
+        if (checkpoints.every((c) => c && compareLogPositions(c, position) >= 0)) return true;
+        if (Date.now() >= deadline) return false;
+        nudge();
+        await Promise.race([new Promise<void>((resolve) => waiters.add(resolve)), Bun.sleep(25)]);
+      }
     },
 
     async status(): Promise<ProjectionStatus[]> {

@@ -96,8 +96,8 @@ describe("appendFacts", () => {
     const [first] = await store.appendFacts([{ ...event("Fact", { a: 1 }, key), streamId: id }]);
     const [again] = await store.appendFacts([{ ...event("Fact", { a: 2 }, key), streamId: id }]);
 
-    expect(first).toEqual({ globalPosition: expect.any(Number), streamVersion: 1, duplicate: false });
-    expect(again).toEqual({ globalPosition: first?.globalPosition ?? -1, streamVersion: 1, duplicate: true });
+    expect(first).toEqual({ globalPosition: expect.any(Number), streamVersion: 1, transactionId: expect.any(String), duplicate: false });
+    expect(again).toEqual({ globalPosition: first?.globalPosition ?? -1, streamVersion: 1, transactionId: first?.transactionId ?? "", duplicate: true });
     const stored = await store.readStream(id);
     expect(stored).toHaveLength(1);
     expect(stored[0]?.data).toEqual({ a: 1 });
