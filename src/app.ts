@@ -8,6 +8,7 @@ import { Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { z } from "zod";
+import { registerAccountRoutes } from "./accounts/routes";
 import type { Deps } from "./deps";
 import type { AppEnv } from "./http/app-env";
 import { requireAuth } from "./http/auth";
@@ -16,6 +17,7 @@ import { ApiError, errorResponse, handleError } from "./http/errors";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
 import { requestLogger } from "./http/request-logger";
+import { registerWebhookRoutes } from "./unipile/webhook-routes";
 
 export const API_INFO = {
   title: "commsync-unipile",
@@ -58,6 +60,13 @@ export function createApp(deps: Deps) {
     const { userId, roles } = c.get("principal");
     return c.json({ userId, roles: [...roles] });
   });
+
+  registerAccountRoutes(app, { accounts: deps.accounts, sql: deps.sql, runner: deps.runner, authenticated }, docs);
+  registerWebhookRoutes(
+    app,
+    { secret: deps.unipile.webhookSecret, eventStore: deps.eventStore, accounts: deps.accounts, monitor: deps.accountMonitor, clock: deps.clock },
+    docs,
+  );
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

@@ -61,6 +61,10 @@ const EnvSchema = z.object({
     SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
     READY_MAX_LAG_EVENTS: int(10000, 0),
     PROJECTIONS_ENABLED: bool(true),
+    QR_EXPIRY_MS: int(5 * 60 * 1000, 1000),
+    ACCOUNT_EXPIRY_INTERVAL_MS: int(5000, 10),
+    ACCOUNT_CHECK_INTERVAL_MS: int(60000, 10),
+    BACKGROUND_JOBS_ENABLED: bool(true),
 });
 
 /**
@@ -111,6 +115,15 @@ export interface Config {
   sandbox: { port: number; accessToken?: string };
   http: { bodyLimitBytes: number };
   projections: { enabled: boolean; pollIntervalMs: number; batchSize: number; readyMaxLagEvents: number };
+  accounts: {
+    /** A QR code (or pairing code) not scanned within this time ends the attempt. */
+    qrExpiryMs: number;
+    expiryIntervalMs: number;
+    /** Drift correction: every live account is checked against Unipile this often. */
+    checkIntervalMs: number;
+    /** Run the expiry and status-check loops in this process. */
+    backgroundJobs: boolean;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -161,6 +174,12 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       pollIntervalMs: e.PROJECTION_POLL_MS,
       batchSize: e.PROJECTION_BATCH_SIZE,
       readyMaxLagEvents: e.READY_MAX_LAG_EVENTS,
+    },
+    accounts: {
+      qrExpiryMs: e.QR_EXPIRY_MS,
+      expiryIntervalMs: e.ACCOUNT_EXPIRY_INTERVAL_MS,
+      checkIntervalMs: e.ACCOUNT_CHECK_INTERVAL_MS,
+      backgroundJobs: e.BACKGROUND_JOBS_ENABLED,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -5,6 +5,8 @@
  * object on their own database.
  */
 import type { Logger } from "pino";
+import { type AccountMonitor, createAccountMonitor } from "./accounts/monitor";
+import { type AccountsService, createAccountsService } from "./accounts/service";
 import type { Config } from "./config";
 import { createSql, type Sql } from "./db/client";
 import { expectedMigrationCount } from "./db/migrate";
@@ -31,6 +33,8 @@ export interface Deps {
   clock: Clock;
   ids: IdGenerator;
   expectedMigrations: number;
+  accounts: AccountsService;
+  accountMonitor: AccountMonitor;
   unipile: {
     gateway: UnipileGateway;
     /** `sandbox` when the service talks to its own Unipile sandbox. */
@@ -55,31 +59,57 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   const sql = options.sql ?? createSql({ url: options.databaseUrl, max: config.database.poolMax });
   const projections = allProjections();
   const auth = resolveAuth(config);
+  const logger = options.logger;
+  const clock = options.clock ?? systemClock;
+  const eventStore = createEventStore(sql);
+  const runner = createProjectionRunner({
+    sql,
+    projections,
+    batchSize: config.projections.batchSize,
+    pollIntervalMs: config.projections.pollIntervalMs,
+    logger: logger.child({ component: "projections" }),
+  });
+  const gateway = createUnipileGateway({
+    dsn: options.unipile.dsn,
+    accessToken: options.unipile.accessToken,
+    timeoutMs: config.unipile.timeoutMs,
+    logger: logger.child({ component: "unipile" }),
+  });
+  const accounts = createAccountsService({
+    sql,
+    eventStore,
+    gateway,
+    runner,
+    clock,
+    ids: options.ids ?? randomIds,
+    logger: logger.child({ component: "accounts" }),
+    qrExpiryMs: config.accounts.qrExpiryMs,
+  });
+  const accountMonitor = createAccountMonitor({
+    sql,
+    gateway,
+    accounts,
+    clock,
+    logger: logger.child({ component: "account-monitor" }),
+    expiryIntervalMs: config.accounts.expiryIntervalMs,
+    checkIntervalMs: config.accounts.checkIntervalMs,
+  });
   return {
     config,
-    logger: options.logger,
+    logger,
     sql,
-    eventStore: createEventStore(sql),
+    eventStore,
     projections,
-    runner: createProjectionRunner({
-      sql,
-      projections,
-      batchSize: config.projections.batchSize,
-      pollIntervalMs: config.projections.pollIntervalMs,
-      logger: options.logger.child({ component: "projections" }),
-    }),
+    runner,
     auth,
     authenticator: createAuthenticator(auth),
-    clock: options.clock ?? systemClock,
+    clock,
     ids: options.ids ?? randomIds,
     expectedMigrations: expectedMigrationCount(),
+    accounts,
+    accountMonitor,
     unipile: {
-      gateway: createUnipileGateway({
-        dsn: options.unipile.dsn,
-        accessToken: options.unipile.accessToken,
-        timeoutMs: config.unipile.timeoutMs,
-        logger: options.logger.child({ component: "unipile" }),
-      }),
+      gateway,
       mode: options.unipile.mode,
       webhookSecret: options.unipile.webhookSecret,
     },

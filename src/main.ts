@@ -29,7 +29,7 @@ async function main() {
   const logger = createLogger({ level: config.logLevel });
   const cleanups: Cleanup[] = [];
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: string, exitCode = 0) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, "shutting down");
@@ -42,7 +42,7 @@ async function main() {
     }
     clearTimeout(timer);
     logger.info("stopped");
-    process.exit(0);
+    process.exit(exitCode);
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
@@ -51,8 +51,7 @@ async function main() {
     await start(config, logger, cleanups);
   } catch (error) {
     logger.fatal({ err: error }, "start-up failed");
-    await shutdown("start-up failure");
-    process.exit(1);
+    await shutdown("start-up failure", 1);
   }
 }
 
@@ -76,6 +75,11 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   if (config.projections.enabled) {
     await deps.runner.start();
     cleanups.push({ name: "projection runner", run: deps.runner.stop });
+  }
+
+  if (config.accounts.backgroundJobs) {
+    deps.accountMonitor.start();
+    cleanups.push({ name: "account monitor", run: deps.accountMonitor.stop });
   }
 
   const app = createApp(deps);

@@ -4,3 +4,4 @@
  */
 export { events, streams } from "../event-store/schema";
 export { projectionCheckpoints } from "../projections/schema";
+export { accounts } from "../accounts/accounts-table";

@@ -38,3 +38,22 @@ function targetName(target: keyof ValidationTargets): string {
       return target;
   }
 }
+
+/**
+ * Like `validate("json", schema)` for a body that may be left out: an empty
+ * body validates as `{}`; a present one must be JSON.
+ */
+export function validateOptionalJson<Schema extends z.ZodType>(schema: Schema) {
+  const validator = validate("json", schema);
+  const optional: MiddlewareHandler = async (c, next) => {
+    const text = await c.req.raw.clone().text();
+    if (text.trim() === "") {
+      const parsed = schema.safeParse({});
+      if (!parsed.success) throw new ApiError("VALIDATION_FAILED", "The request body is required.", describeIssues(parsed.error.issues));
+      c.req.addValidatedData("json", parsed.data as object);
+      return next();
+    }
+    return validator(c, next);
+  };
+  return optional as typeof validator;
+}

@@ -2,8 +2,9 @@
  * @module projections/registry
  * Every projection the service runs, replays and verifies.
  */
+import { accountsProjection } from "../accounts/accounts-projection";
 import type { Projection } from "./projection";
 
 export function allProjections(): Projection[] {
-  return [];
+  return [accountsProjection];
 }

@@ -1,0 +1,139 @@
+/**
+ * @module accounts/monitor
+ * Background duties for accounts, one replica at a time (a session advisory
+ * lock per tick):
+ * - QR expiry: an attempt not scanned in time ends as ConnectionAttemptExpired;
+ *   the client asks for a new code with reconnect (no endless refresh loop).
+ * - Drift correction: `GET /accounts/{id}` for every live account records a
+ *   status a missed webhook would have carried, and the name and number.
+ * `checkSoon(id)` fetches one account's details right away (after a status
+ * webhook), without delaying the webhook's answer.
+ */
+import type { Logger } from "pino";
+import type { Sql } from "../db/client";
+import type { Clock } from "../lib/clock";
+import type { UnipileGateway } from "../unipile/gateway";
+import type { AccountRow } from "./account-evolve";
+import { getAccountByUnipileId, listAccountsToCheck, listExpiredAttempts } from "./queries";
+import type { AccountsService } from "./service";
+import { statusFromUnipile } from "./status-mapping";
+
+const MONITOR_LOCK = 7_304_118_002;
+
+export interface AccountMonitorOptions {
+  sql: Sql;
+  gateway: UnipileGateway;
+  accounts: AccountsService;
+  clock: Clock;
+  logger: Logger;
+  /** How often expiry runs. @default 5000 */
+  expiryIntervalMs: number;
+  /** How often every live account is checked against Unipile. @default 60000 */
+  checkIntervalMs: number;
+}
+
+export type AccountMonitor = ReturnType<typeof createAccountMonitor>;
+
+export function createAccountMonitor(options: AccountMonitorOptions) {
+  const { sql, gateway, accounts, clock, logger } = options;
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const inFlight = new Set<Promise<unknown>>();
+  let stopped = false;
+
+  const track = <T>(promise: Promise<T>) => {
+    inFlight.add(promise);
+    void promise.finally(() => inFlight.delete(promise));
+    return promise;
+  };
+
+  /** Runs `work` only if no other replica holds the monitor lock. */
+  async function exclusively(work: () => Promise<void>) {
+    const connection = await sql.reserve();
+    try {
+      const [row] = await connection<{ locked: boolean }[]>`select pg_try_advisory_lock(${MONITOR_LOCK}) as locked`;
+      if (!row?.locked) return;
+      try {
+        await work();
+      } finally {
+        await connection`select pg_advisory_unlock(${MONITOR_LOCK})`;
+      }
+    } finally {
+      connection.release();
+    }
+  }
+
+  async function expireDue(): Promise<number> {
+    let expired = 0;
+    for (const row of await listExpiredAttempts(sql, clock.now())) {
+      if (await accounts.expire(row)) expired++;
+    }
+    if (expired) logger.info({ expired }, "connection attempts expired");
+    return expired;
+  }
+
+  async function check(row: AccountRow, options: { status: boolean }) {
+    const result = await gateway.getAccount(row.unipileAccountId);
+    const metadata = { source: "poll" as const, actor: "system", receivedAt: clock.now().toISOString() };
+    if (!result.ok) {
+      if (options.status && result.error.kind === "http" && result.error.status === 404) {
+        await accounts.recordStatus({ unipileAccountId: row.unipileAccountId, unipileStatus: "DELETED", via: "poll", raw: result.error, metadata });
+      } else {
+        logger.warn({ account: row.unipileAccountId, failure: result.error }, "account status check failed");
+      }
+      return;
+    }
+    const word = result.value.sources[0]?.status;
+    if (options.status && word && statusFromUnipile(word) !== row.status) {
+      await accounts.recordStatus({ unipileAccountId: row.unipileAccountId, unipileStatus: word, via: "poll", raw: result.value, metadata });
+    }
+    await accounts.recordDetails(row, result.value);
+  }
+
+  async function checkAll(): Promise<void> {
+    for (const row of await listAccountsToCheck(sql)) {
+      if (stopped) return;
+      await check(row, { status: true });
+    }
+  }
+
+  const safely = (name: string, work: () => Promise<unknown>) => () => {
+    if (stopped) return;
+    void track(exclusively(async () => void (await work())).catch((error) => logger.error({ err: error, duty: name }, "account monitor duty failed")));
+  };
+
+  return {
+    expireDue,
+    checkAll,
+
+    /**
+     * Fetches one account's name and number now, in the background (after a
+     * status webhook). Its status is left to the webhooks and the periodic
+     * check: a poll racing the webhooks would record stale words between them.
+     */
+    checkSoon(unipileAccountId: string) {
+      void track(
+        (async () => {
+          const row = await getAccountByUnipileId(sql, unipileAccountId);
+          if (row?.userId) await check(row, { status: false });
+        })().catch((error) => logger.warn({ err: error, account: unipileAccountId }, "account check failed")),
+      );
+    },
+
+    start() {
+      stopped = false;
+      timers.push(setInterval(safely("expiry", expireDue), options.expiryIntervalMs));
+      timers.push(setInterval(safely("status check", checkAll), options.checkIntervalMs));
+    },
+
+    async stop() {
+      stopped = true;
+      for (const timer of timers.splice(0)) clearInterval(timer);
+      await Promise.allSettled([...inFlight]);
+    },
+
+    /** Resolves when the background checks started so far have finished. */
+    async settled() {
+      await Promise.allSettled([...inFlight]);
+    },
+  };
+}

@@ -1,0 +1,197 @@
+/**
+ * @module accounts/routes
+ * CommSync's account routes under /api/unipile. A user sees and acts only on
+ * their own accounts; another user's account answers 404, like a missing one.
+ */
+import type { Hono, MiddlewareHandler } from "hono";
+import QRCode from "qrcode";
+import { z } from "zod";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+import type { ApiDocs } from "../http/openapi";
+import { validate, validateOptionalJson } from "../http/validation";
+import type { ProjectionRunner } from "../projections/runner";
+import { upstreamError } from "../unipile/upstream-errors";
+import type { AccountRow } from "./account-evolve";
+import { getAccountForUser, listAccountsForUser } from "./queries";
+import type { AccountsFailure, AccountsService, ConnectionAttempt } from "./service";
+import { ACCOUNT_STATUSES } from "./status-mapping";
+
+export interface AccountRoutesDeps {
+  accounts: AccountsService;
+  sql: Parameters<typeof getAccountForUser>[0];
+  runner: ProjectionRunner;
+  authenticated: MiddlewareHandler<AppEnv>;
+}
+
+const AccountSchema = z
+  .object({
+    accountId: z.uuid().describe("Our id of the account"),
+    userId: z.string(),
+    provider: z.literal("whatsapp"),
+    accountIdentifier: z.string().describe("Unipile's account id"),
+    status: z.enum(ACCOUNT_STATUSES),
+    connected: z.boolean(),
+    unipileStatus: z.string().nullable().describe("Unipile's last status word"),
+    statusReason: z.string().nullable(),
+    phoneNumber: z.string().nullable(),
+    name: z.string().nullable(),
+    qrExpiresAt: z.string().nullable(),
+    createdAt: z.string().nullable(),
+    updatedAt: z.string(),
+    statusChangedAt: z.string().nullable(),
+    connectedAt: z.string().nullable(),
+    lastSync: z.string().nullable(),
+    disconnectedAt: z.string().nullable(),
+  })
+  .meta({ id: "Account" });
+
+const ConnectionSchema = z.object({
+  accountId: z.uuid(),
+  accountIdentifier: z.string(),
+  status: z.literal("pending"),
+  qrCodeString: z.string().describe("The QR code drawn with text characters"),
+  qrCode: z.string().describe("The raw WhatsApp pairing payload, to render as a QR code"),
+  qrSvg: z.string().describe("The QR code as an SVG image"),
+  pairingCode: z.string().nullable().describe("With pairingPhoneNumber: the code to type in WhatsApp"),
+  expiresAt: z.string(),
+});
+
+const AccountIdQuery = z.object({ accountId: z.uuid({ error: "accountId must be a UUID" }) });
+const ConnectBody = z.object({
+  pairingPhoneNumber: z
+    .string()
+    .transform((v) => v.replace(/[\s()+-]/g, ""))
+    .pipe(z.string().regex(/^[1-9]\d{6,14}$/, "a phone number with country code, digits only (E.164)"))
+    .optional()
+    .describe("Link with a pairing code typed on the phone instead of a QR code"),
+});
+const CheckStatusQuery = AccountIdQuery.extend({
+  wait: z.coerce.number().int().min(0).max(30).optional().describe("Seconds to wait for a status change (≤ 30)"),
+});
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function accountView(row: AccountRow): z.infer<typeof AccountSchema> {
+  return {
+    accountId: row.id ?? "",
+    userId: row.userId ?? "",
+    provider: row.provider,
+    accountIdentifier: row.unipileAccountId,
+    status: row.status,
+    connected: row.status === "connected",
+    unipileStatus: row.unipileStatus,
+    statusReason: row.statusReason,
+    phoneNumber: row.phoneNumber,
+    name: row.name,
+    qrExpiresAt: iso(row.qrExpiresAt),
+    createdAt: iso(row.createdAt),
+    updatedAt: row.updatedAt.toISOString(),
+    statusChangedAt: iso(row.statusChangedAt),
+    connectedAt: iso(row.connectedAt),
+    lastSync: iso(row.lastSync),
+    disconnectedAt: iso(row.disconnectedAt),
+  };
+}
+
+async function connectionView(attempt: ConnectionAttempt) {
+  return {
+    accountId: attempt.accountId,
+    accountIdentifier: attempt.unipileAccountId,
+    status: "pending" as const,
+    qrCodeString: await QRCode.toString(attempt.qrCode),
+    qrCode: attempt.qrCode,
+    qrSvg: await QRCode.toString(attempt.qrCode, { type: "svg" }),
+    pairingCode: attempt.pairingCode,
+    expiresAt: attempt.expiresAt.toISOString(),
+  };
+}
+
+function failure(f: AccountsFailure): ApiError {
+  switch (f.code) {
+    case "UPSTREAM":
+      return upstreamError(f.failure);
+    case "ACCOUNT_NOT_FOUND":
+      return new ApiError("ACCOUNT_NOT_FOUND", "No such account.");
+    case "ACCOUNT_ALREADY_CONNECTED":
+      return new ApiError("ACCOUNT_ALREADY_CONNECTED", "The account is connected; it needs no new QR code.");
+    case "ACCOUNT_DISCONNECTED":
+      return new ApiError("ACCOUNT_DISCONNECTED", "The account was disconnected; connect a new one instead.");
+    default: {
+      const unexpected: never = f;
+      return unexpected;
+    }
+  }
+}
+
+export function registerAccountRoutes(app: Hono<AppEnv>, deps: AccountRoutesDeps, docs: ApiDocs) {
+  const { accounts, authenticated } = deps;
+  const actor = (c: { get(key: "principal"): { userId: string }; get(key: "requestId"): string }) => ({
+    userId: c.get("principal").userId,
+    requestId: c.get("requestId"),
+  });
+  const tags = ["accounts"];
+
+  docs.add({ method: "post", path: "/api/unipile/connect-whatsapp", summary: "Start linking a WhatsApp account: a QR code (or a pairing code)", tags, body: ConnectBody, responses: { 200: { description: "Scan the QR code; then watch check-status", schema: ConnectionSchema } } });
+  app.post("/api/unipile/connect-whatsapp", authenticated, validateOptionalJson(ConnectBody), async (c) => {
+    const result = await accounts.connect(actor(c), c.req.valid("json"));
+    if (!result.ok) throw failure(result.error);
+    return c.json(await connectionView(result.value), 200);
+  });
+
+  docs.add({ method: "get", path: "/api/unipile/check-status", summary: "An account's status; with wait, answers as soon as it changes", tags, query: CheckStatusQuery, responses: { 200: { description: "Status", schema: AccountSchema } } });
+  app.get("/api/unipile/check-status", authenticated, validate("query", CheckStatusQuery), async (c) => {
+    const { accountId, wait } = c.req.valid("query");
+    const { userId } = c.get("principal");
+    let row = await getAccountForUser(deps.sql, accountId, userId);
+    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+    const initial = row.status;
+    const deadline = Date.now() + (wait ?? 0) * 1000;
+    while (row && row.status === initial && Date.now() < deadline && !c.req.raw.signal.aborted) {
+      await nextChange(deps.runner, Math.min(1000, deadline - Date.now()));
+      row = await getAccountForUser(deps.sql, accountId, userId);
+    }
+    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+    return c.json(accountView(row));
+  });
+
+  docs.add({ method: "get", path: "/api/unipile/account", summary: "The caller's accounts, or one with accountId", tags, query: AccountIdQuery.partial(), responses: { 200: { description: "{accounts} or {account}", schema: z.union([z.object({ accounts: z.array(AccountSchema) }), z.object({ account: AccountSchema })]) } } });
+  app.get("/api/unipile/account", authenticated, validate("query", AccountIdQuery.partial()), async (c) => {
+    const { accountId } = c.req.valid("query");
+    const { userId } = c.get("principal");
+    if (!accountId) return c.json({ accounts: (await listAccountsForUser(deps.sql, userId)).map(accountView) });
+    const row = await getAccountForUser(deps.sql, accountId, userId);
+    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+    return c.json({ account: accountView(row) });
+  });
+
+  docs.add({ method: "delete", path: "/api/unipile/account", summary: "Disconnect: deletes the account at Unipile; repeating it answers 200 with alreadyDisconnected", tags, query: AccountIdQuery, responses: { 200: { description: "Disconnected", schema: z.object({ account: AccountSchema, alreadyDisconnected: z.boolean() }) } } });
+  app.delete("/api/unipile/account", authenticated, validate("query", AccountIdQuery), async (c) => {
+    const { accountId } = c.req.valid("query");
+    const result = await accounts.disconnect(actor(c), accountId);
+    if (!result.ok) throw failure(result.error);
+    const row = await getAccountForUser(deps.sql, accountId, c.get("principal").userId);
+    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+    return c.json({ account: accountView(row), alreadyDisconnected: result.value.alreadyDisconnected });
+  });
+
+  docs.add({ method: "post", path: "/api/unipile/account/reconnect", summary: "A fresh QR code for an account that needs one (expired, credentials lost, error)", tags, query: AccountIdQuery, responses: { 200: { description: "Scan the new QR code", schema: ConnectionSchema } } });
+  app.post("/api/unipile/account/reconnect", authenticated, validate("query", AccountIdQuery), async (c) => {
+    const result = await accounts.reconnect(actor(c), c.req.valid("query").accountId);
+    if (!result.ok) throw failure(result.error);
+    return c.json(await connectionView(result.value), 200);
+  });
+}
+
+/** Resolves when the projections apply something (or after `ms`). */
+function nextChange(runner: ProjectionRunner, ms: number): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(done, Math.max(ms, 0));
+    const unsubscribe = runner.onApplied(done);
+    function done() {
+      clearTimeout(timer);
+      unsubscribe();
+      resolve();
+    }
+  });
+}

@@ -1,0 +1,214 @@
+/**
+ * @module accounts/service
+ * The account use cases: each talks to Unipile through the gateway, decides
+ * with the pure decider, appends to the account's stream and waits (briefly)
+ * for the projection, so the caller's next query sees its own write.
+ */
+import type { Logger } from "pino";
+import type { Sql } from "../db/client";
+import type { EventMetadata, FactAppendResult, LogPosition } from "../event-store/event";
+import type { EventStore } from "../event-store";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+import { err, ok, type Result } from "../lib/result";
+import type { ProjectionRunner } from "../projections/runner";
+import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
+import type { RestAccount } from "../unipile/payloads";
+import type { AccountRow } from "./account-evolve";
+import { type AccountCommand, type AccountError, decide, foldAccount } from "./decider";
+import { type AccountEvent, accountStream, isAccountEvent, type StatusChannel } from "./events";
+import { getAccountForUser } from "./queries";
+
+export interface AccountsDeps {
+  sql: Sql;
+  eventStore: EventStore;
+  gateway: UnipileGateway;
+  runner: ProjectionRunner;
+  clock: Clock;
+  ids: IdGenerator;
+  logger: Logger;
+  /** How long a QR code (or pairing code) may wait for its scan. */
+  qrExpiryMs: number;
+}
+
+export type AccountsFailure = { code: AccountError } | { code: "UPSTREAM"; failure: UnipileFailure };
+
+export interface Actor {
+  userId: string;
+  requestId: string;
+}
+
+export interface ConnectionAttempt {
+  accountId: string;
+  unipileAccountId: string;
+  qrCode: string;
+  pairingCode: string | null;
+  expiresAt: Date;
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;
+
+export function createAccountsService(deps: AccountsDeps) {
+  const { eventStore, gateway, clock } = deps;
+
+  const commandMetadata = (actor: Actor): EventMetadata => ({
+    source: "command",
+    actor: actor.userId,
+    requestId: actor.requestId,
+    receivedAt: clock.now().toISOString(),
+  });
+
+  /** Read → fold → decide → append at the read version; re-decides after a concurrent write. */
+  async function handle(unipileAccountId: string, command: AccountCommand, metadata: EventMetadata) {
+    const streamId = accountStream(unipileAccountId);
+    for (let attempt = 0; ; attempt++) {
+      const version = await eventStore.readStreamVersion(streamId);
+      const events = (await eventStore.readStream(streamId)).filter(isAccountEvent) as unknown as AccountEvent[];
+      const decided = decide(command, foldAccount(events));
+      if (!decided.ok) return decided;
+      if (decided.value.length === 0) return ok({ appended: false });
+      const appended = await eventStore.appendToStream(
+        streamId,
+        decided.value.map((e) => ({ type: e.type, data: e.data, metadata })),
+        { expectedVersion: version },
+      );
+      if (appended.ok) {
+        await deps.runner.waitFor({ transactionId: appended.value.transactionId, globalPosition: appended.value.globalPositions.at(-1) ?? 0 });
+        return ok({ appended: true });
+      }
+      if (appended.error.code !== "STREAM_VERSION_CONFLICT" || attempt >= 4) throw new Error(`account command failed: ${appended.error.code}`);
+    }
+  }
+
+  const seen = (result: FactAppendResult): LogPosition => ({ transactionId: result.transactionId, globalPosition: result.globalPosition });
+
+  return {
+    /** Asks Unipile for a new WhatsApp account and records the attempt. */
+    async connect(actor: Actor, options: { pairingPhoneNumber?: string } = {}): Promise<Result<ConnectionAttempt, AccountsFailure>> {
+      const checkpoint = options.pairingPhoneNumber
+        ? await gateway.connectWhatsappWithPairingCode(options.pairingPhoneNumber)
+        : await gateway.connectWhatsapp();
+      if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + deps.qrExpiryMs);
+      const accountId = deps.ids.uuid();
+      const unipileAccountId = checkpoint.value.accountId;
+      const [stored] = await eventStore.appendFacts([
+        {
+          streamId: accountStream(unipileAccountId),
+          type: "AccountConnectionRequested",
+          data: {
+            accountId,
+            userId: actor.userId,
+            unipileAccountId,
+            provider: "whatsapp",
+            method: options.pairingPhoneNumber ? "pairing_code" : "qr",
+            expiresAt: expiresAt.toISOString(),
+            at: now.toISOString(),
+          } satisfies AccountEvent["data"],
+          metadata: commandMetadata(actor),
+          dedupeKey: `account-connection:${unipileAccountId}`,
+        },
+      ]);
+      if (stored) await deps.runner.waitFor(seen(stored));
+      const pairingCode = "pairingCode" in checkpoint.value ? (checkpoint.value.pairingCode as string | null) : null;
+      return ok({ accountId, unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode, expiresAt });
+    },
+
+    /** A fresh QR code for an account waiting for one (expired, credentials lost, …). */
+    async reconnect(actor: Actor, accountId: string): Promise<Result<ConnectionAttempt, AccountsFailure>> {
+      const account = await getAccountForUser(deps.sql, accountId, actor.userId);
+      if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
+      const now = clock.now();
+      const expiresAt = new Date(now.getTime() + deps.qrExpiryMs);
+      const command: AccountCommand = { type: "RefreshQrCode", userId: actor.userId, expiresAt, at: now };
+      const precheck = decide(command, account);
+      if (!precheck.ok) return err({ code: precheck.error });
+      const checkpoint = await gateway.reconnectWhatsapp(account.unipileAccountId);
+      if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
+      const handled = await handle(account.unipileAccountId, command, commandMetadata(actor));
+      if (!handled.ok) return err({ code: handled.error });
+      return ok({ accountId, unipileAccountId: account.unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode: null, expiresAt });
+    },
+
+    /** Deletes the account at Unipile and records it; a repeat changes nothing. */
+    async disconnect(actor: Actor, accountId: string): Promise<Result<{ alreadyDisconnected: boolean }, AccountsFailure>> {
+      const account = await getAccountForUser(deps.sql, accountId, actor.userId);
+      if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
+      if (account.status === "disconnected") return ok({ alreadyDisconnected: true });
+      const deleted = await gateway.deleteAccount(account.unipileAccountId);
+      const gone = !deleted.ok && deleted.error.kind === "http" && deleted.error.status === 404;
+      if (!deleted.ok && !gone) return err({ code: "UPSTREAM", failure: deleted.error });
+      const handled = await handle(
+        account.unipileAccountId,
+        { type: "DisconnectAccount", userId: actor.userId, deletedAtUnipile: !gone, at: clock.now() },
+        commandMetadata(actor),
+      );
+      if (!handled.ok) return err({ code: handled.error });
+      return ok({ alreadyDisconnected: !handled.value.appended });
+    },
+
+    /**
+     * Records a status Unipile reported. Unipile sends status webhooks on
+     * transitions only and with no id, so the same status twice in a row is
+     * one fact (a retried delivery): its key is the previous report's. Any
+     * other report is keyed by the previous report's position, so concurrent
+     * copies of one delivery still make one fact.
+     */
+    async recordStatus(input: { unipileAccountId: string; unipileStatus: string; via: StatusChannel; raw: unknown; metadata: EventMetadata }) {
+      const streamId = accountStream(input.unipileAccountId);
+      const previous = await deps.sql<{ global_position: number; dedupe_key: string | null; status: string | null }[]>`
+        select global_position, dedupe_key, data->>'unipileStatus' as status from events
+        where stream_id = ${streamId} and type = 'AccountStatusReported'
+        order by stream_version desc limit 1
+      `;
+      const last = previous[0];
+      const dedupeKey =
+        last?.dedupe_key && last.status === input.unipileStatus
+          ? last.dedupe_key
+          : `account-status:${input.unipileAccountId}:after:${last?.global_position ?? 0}:${input.unipileStatus}`;
+      const [result] = await eventStore.appendFacts([
+        {
+          streamId,
+          type: "AccountStatusReported",
+          data: {
+            unipileAccountId: input.unipileAccountId,
+            unipileStatus: input.unipileStatus,
+            via: input.via,
+            at: clock.now().toISOString(),
+            raw: input.raw,
+          } satisfies AccountEvent["data"],
+          metadata: input.metadata,
+          dedupeKey,
+        },
+      ]);
+      if (!result) throw new Error("status report not stored");
+      return result;
+    },
+
+    /** Records the name and number Unipile reports for an account, when they changed. */
+    async recordDetails(row: AccountRow, account: RestAccount) {
+      const phoneNumber = account.connection_params?.im?.phone_number ?? null;
+      if (account.name === row.name && phoneNumber === row.phoneNumber) return null;
+      const [result] = await eventStore.appendFacts([
+        {
+          streamId: accountStream(row.unipileAccountId),
+          type: "AccountDetailsObserved",
+          data: { unipileAccountId: row.unipileAccountId, name: account.name, phoneNumber, at: clock.now().toISOString(), raw: account },
+          metadata: { source: "poll", actor: "system", receivedAt: clock.now().toISOString() },
+        },
+      ]);
+      return result ?? null;
+    },
+
+    /** Ends a connection attempt whose QR code was not scanned in time (no-op otherwise). */
+    async expire(row: AccountRow) {
+      const handled = await handle(
+        row.unipileAccountId,
+        { type: "ExpireConnectionAttempt", at: clock.now() },
+        { source: "system", actor: "system", receivedAt: clock.now().toISOString() },
+      );
+      return handled.ok && handled.value.appended;
+    },
+  };
+}
