@@ -173,6 +173,41 @@ describe("status webhooks", () => {
     expect(await json(await webhook({ something: "Unipile may send one day" }))).toMatchObject({ duplicate: true });
   });
 
+  test("the hosted-auth callback and messaging events are recorded once, whatever the content type", async () => {
+    const hosted = { status: "CREATION_SUCCESS", account_id: "hosted-account-1", name: "user_8421" };
+    const first = await webhook(hosted);
+    expect(await json(first)).toMatchObject({ kind: "hosted_auth", duplicate: false });
+    const [reported] = await h.deps.eventStore.readStream(accountStream("hosted-account-1"));
+    expect(reported?.data).toMatchObject({ unipileStatus: "CREATION_SUCCESS", via: "hosted_auth", raw: hosted });
+
+    const message = {
+      event: "message_received",
+      account_id: "acc-1",
+      account_type: "WHATSAPP",
+      chat_id: `chat-${crypto.randomUUID()}`,
+      message_id: `msg-${crypto.randomUUID()}`,
+      timestamp: "2025-03-15T10:42:07.000Z",
+      message: "Bonjour",
+      is_sender: false,
+      attachments: [],
+    };
+    const typed = await h.app.request("/api/unipile/webhook", {
+      method: "POST",
+      headers: { "unipile-auth": TEST_WEBHOOK_SECRET, "content-type": "application/json" },
+      body: JSON.stringify(message),
+    });
+    expect(await json(typed)).toMatchObject({ kind: "messaging", duplicate: false });
+    expect(await json(await webhook(message))).toMatchObject({ kind: "messaging", duplicate: true });
+    const reaction = { ...message, event: "message_reaction", reaction: "👍", reaction_sender: { attendee_id: "att-1" } };
+    expect(await json(await webhook(reaction))).toMatchObject({ duplicate: false });
+    expect(await json(await webhook(reaction))).toMatchObject({ duplicate: true });
+    const facts = await h.deps.eventStore.readStream(`unipile-chat:${message.chat_id}`);
+    expect(facts.map((f) => [f.type, (f.data as { event: string }).event])).toEqual([
+      ["UnipileWebhookReceived", "message_received"],
+      ["UnipileWebhookReceived", "message_reaction"],
+    ]);
+  });
+
   test("a status change Unipile's webhook never delivered is caught by the periodic check", async () => {
     const hank = user();
     const connection = await connect(hank);
