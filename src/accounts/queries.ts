@@ -3,48 +3,13 @@
  * Reads of the accounts projection. A user only ever sees rows they own.
  */
 import type { Queryable } from "../db/client";
+import { createRowMapper } from "../projections/row-projection";
 import type { AccountRow } from "./account-evolve";
-import type { AccountStatus } from "./status-mapping";
+import { accounts } from "./accounts-table";
 
-interface RawRow {
-  unipile_account_id: string;
-  id: string | null;
-  user_id: string | null;
-  provider: "whatsapp";
-  status: AccountStatus;
-  unipile_status: string | null;
-  status_reason: string | null;
-  connection_method: string | null;
-  phone_number: string | null;
-  name: string | null;
-  qr_expires_at: Date | null;
-  created_at: Date | null;
-  updated_at: Date;
-  status_changed_at: Date | null;
-  connected_at: Date | null;
-  last_sync: Date | null;
-  disconnected_at: Date | null;
-}
-
-const toRow = (r: RawRow): AccountRow => ({
-  unipileAccountId: r.unipile_account_id,
-  id: r.id,
-  userId: r.user_id,
-  provider: r.provider,
-  status: r.status,
-  unipileStatus: r.unipile_status,
-  statusReason: r.status_reason,
-  connectionMethod: r.connection_method,
-  phoneNumber: r.phone_number,
-  name: r.name,
-  qrExpiresAt: r.qr_expires_at,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-  statusChangedAt: r.status_changed_at,
-  connectedAt: r.connected_at,
-  lastSync: r.last_sync,
-  disconnectedAt: r.disconnected_at,
-});
+const mapper = createRowMapper(accounts);
+const toRow = (raw: Record<string, unknown>): AccountRow => mapper.fromDb(raw);
+type RawRow = Record<string, unknown>;
 
 export async function getAccountForUser(sql: Queryable, accountId: string, userId: string): Promise<AccountRow | null> {
   const rows = await sql<RawRow[]>`select * from accounts where id = ${accountId} and user_id = ${userId}`;

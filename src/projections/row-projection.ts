@@ -35,16 +35,45 @@ interface ColumnInfo {
 
 const CHUNK = 1000;
 
+/**
+ * Converts between a table's database rows (snake_case keys, driver values)
+ * and its drizzle row objects, using drizzle's own column mapping.
+ */
+export function createRowMapper<Table extends PgTable>(table: Table) {
+  type Row = Table["$inferSelect"];
+  const columns: ColumnInfo[] = Object.entries(getTableColumns(table)).map(([prop, column]) => ({
+    prop,
+    name: column.name,
+    column: column as PgColumn,
+  }));
+  return {
+    columns,
+    fromDb(raw: Record<string, unknown>): Row {
+      const row: Record<string, unknown> = {};
+      for (const c of columns) {
+        const value = raw[c.name];
+        row[c.prop] = value === null || value === undefined ? null : c.column.mapFromDriverValue(value);
+      }
+      return row as Row;
+    },
+    toDb(row: Row): Record<string, unknown> {
+      const raw: Record<string, unknown> = {};
+      for (const c of columns) {
+        const value = (row as Record<string, unknown>)[c.prop];
+        raw[c.name] = value === null || value === undefined ? null : c.column.mapToDriverValue(value);
+      }
+      return raw;
+    },
+  };
+}
+
 export function defineRowProjection<Table extends PgTable, Row extends Table["$inferSelect"]>(
   spec: RowProjectionSpec<Table, Row>,
 ): Projection {
   const template = spec.table.make(spec.table.name);
   const keyColumn = spec.table.key(template);
-  const columns: ColumnInfo[] = Object.entries(getTableColumns(template)).map(([prop, column]) => ({
-    prop,
-    name: column.name,
-    column: column as PgColumn,
-  }));
+  const mapper = createRowMapper(template);
+  const { columns } = mapper;
   const key = columns.find((c) => c.column === keyColumn);
   if (!key) throw new Error(`${spec.name}: key column is not in table ${spec.table.name}`);
   const keyType = keyColumn.getSQLType();
@@ -53,22 +82,8 @@ export function defineRowProjection<Table extends PgTable, Row extends Table["$i
     .map((c) => `"${c.name}" = excluded."${c.name}"`)
     .join(", ");
 
-  const fromDb = (raw: Record<string, unknown>): Row => {
-    const row: Record<string, unknown> = {};
-    for (const c of columns) {
-      const value = raw[c.name];
-      row[c.prop] = value === null || value === undefined ? null : c.column.mapFromDriverValue(value);
-    }
-    return row as Row;
-  };
-  const toDb = (row: Row): Record<string, unknown> => {
-    const raw: Record<string, unknown> = {};
-    for (const c of columns) {
-      const value = (row as Record<string, unknown>)[c.prop];
-      raw[c.name] = value === null || value === undefined ? null : c.column.mapToDriverValue(value);
-    }
-    return raw;
-  };
+  const fromDb = (raw: Record<string, unknown>) => mapper.fromDb(raw) as Row;
+  const toDb = (row: Row) => mapper.toDb(row);
 
   return {
     name: spec.name,
