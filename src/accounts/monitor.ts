@@ -130,10 +130,5 @@ export function createAccountMonitor(options: AccountMonitorOptions) {
       for (const timer of timers.splice(0)) clearInterval(timer);
       await Promise.allSettled([...inFlight]);
     },
-
-    /** Resolves when the background checks started so far have finished. */
-    async settled() {
-      await Promise.allSettled([...inFlight]);
-    },
   };
 }

@@ -3,7 +3,7 @@
  * Gap-safe reading of the whole log (EVENT-SOURCING.md rule 1).
  */
 import type { Queryable } from "../db/client";
-import { compareLogPositions, type LogPosition, type RecordedEvent } from "./event";
+import { compareLogPositions, LOG_START, type LogPosition, type RecordedEvent } from "./event";
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from "./rows";
 
 export interface ReadAllOptions {
@@ -36,7 +36,7 @@ export interface ReadAllResult {
  * a reader. Filter, head and page come from ONE statement, hence one snapshot.
  */
 export async function readAll(sql: Queryable, options: ReadAllOptions = {}): Promise<ReadAllResult> {
-  const after = options.after ?? { transactionId: "0", globalPosition: 0 };
+  const after = options.after ?? LOG_START;
   const limit = options.limit ?? 1000;
   const types = options.types ? [...options.types] : null;
   const upTo = options.upTo ?? null;

@@ -5,17 +5,3 @@
 export interface Clock {
   now(): Date;
 }
-
-/** A clock for tests: fixed until moved. */
-export function createManualClock(start: Date) {
-  let current = start.getTime();
-  return {
-    now: () => new Date(current),
-    advance(ms: number) {
-      current += ms;
-    },
-    set(date: Date) {
-      current = date.getTime();
-    },
-  } satisfies Clock & Record<string, unknown>;
-}

@@ -3,7 +3,7 @@
  * One step of a projection: read the next page of its events and apply it.
  */
 import type { Sql, TransactionSql } from "../db/client";
-import { LOG_START, type LogPosition } from "../event-store/event";
+import { compareLogPositions, LOG_START, type LogPosition } from "../event-store/event";
 import { readAll } from "../event-store/read-all";
 import { readCheckpoint, saveCheckpoint, tryLockProjection } from "./checkpoints";
 import { liveTables, type Projection, type TableNames } from "./projection";
@@ -46,7 +46,7 @@ export async function applyPage(
 ): Promise<Omit<BatchOutcome, "busy">> {
   const page = await readAll(tx, { after, limit: batchSize, types: projection.eventTypes, upTo });
   if (page.events.length > 0) await projection.apply(tx, page.events, tables);
-  const moved = page.position.globalPosition !== after.globalPosition || page.position.transactionId !== after.transactionId;
+  const moved = compareLogPositions(page.position, after) !== 0;
   return { applied: page.events.length, caughtUp: page.caughtUp, position: moved ? page.position : after };
 }
 

@@ -133,18 +133,6 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     /** Wakes the loop now (after an append in this process). */
     nudge,
 
-    /** Resolves after the next completed pass over all projections. */
-    nextPass(): Promise<void> {
-      return new Promise((resolve) => {
-        const done = () => {
-          waiters.delete(done);
-          resolve();
-        };
-        waiters.add(done);
-        nudge();
-      });
-    },
-
     /** Calls `listener` after each pass that applied events; returns the unsubscribe function. */
     onApplied(listener: () => void): () => void {
       listeners.add(listener);
