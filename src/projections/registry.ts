@@ -3,8 +3,9 @@
  * Every projection the service runs, replays and verifies.
  */
 import { accountsProjection } from "../accounts/accounts-projection";
+import { messagingProjection } from "../messaging/messaging-projection";
 import type { Projection } from "./projection";
 
 export function allProjections(): Projection[] {
-  return [accountsProjection];
+  return [accountsProjection, messagingProjection];
 }

@@ -67,23 +67,61 @@ export function createRowMapper<Table extends PgTable>(table: Table) {
   };
 }
 
-export function defineRowProjection<Table extends PgTable, Row extends Table["$inferSelect"]>(
-  spec: RowProjectionSpec<Table, Row>,
-): Projection {
-  const template = spec.table.make(spec.table.name);
-  const keyColumn = spec.table.key(template);
+/**
+ * Loads, upserts and deletes rows of one table by its key column, under any
+ * physical name (live, rebuild or verify copy), in chunks, on the caller's
+ * transaction.
+ */
+export function createTableWriter<Table extends PgTable>(template: Table, keyColumn: PgColumn) {
+  type Row = Table["$inferSelect"];
   const mapper = createRowMapper(template);
   const { columns } = mapper;
   const key = columns.find((c) => c.column === keyColumn);
-  if (!key) throw new Error(`${spec.name}: key column is not in table ${spec.table.name}`);
+  if (!key) throw new Error(`key column is not in table ${String(template)}`);
   const keyType = keyColumn.getSQLType();
+  const names = columns.map((c) => c.name);
   const updates = columns
     .filter((c) => c !== key)
     .map((c) => `"${c.name}" = excluded."${c.name}"`)
     .join(", ");
+  const keyOf = (row: Row) => String((row as Record<string, unknown>)[key.prop]);
 
-  const fromDb = (raw: Record<string, unknown>) => mapper.fromDb(raw) as Row;
-  const toDb = (row: Row) => mapper.toDb(row);
+  return {
+    keyOf,
+    /** The rows with these keys, by key. */
+    async load(tx: TransactionSql, table: string, keys: readonly string[]): Promise<Map<string, Row>> {
+      const found = new Map<string, Row>();
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        const rows = await tx<Record<string, unknown>[]>`
+          select * from ${tx(table)}
+          where ${tx(key.name)} = any(${keys.slice(i, i + CHUNK)}::${tx.unsafe(keyType)}[])
+        `;
+        for (const raw of rows) found.set(String(raw[key.name]), mapper.fromDb(raw) as Row);
+      }
+      return found;
+    },
+    async upsert(tx: TransactionSql, table: string, rows: readonly Row[]) {
+      const raw = rows.map((row) => mapper.toDb(row));
+      for (let i = 0; i < raw.length; i += CHUNK) {
+        await tx`
+          insert into ${tx(table)} ${tx(raw.slice(i, i + CHUNK) as Record<string, never>[], ...names)}
+          on conflict (${tx(key.name)}) do update set ${tx.unsafe(updates)}
+        `;
+      }
+    },
+    async remove(tx: TransactionSql, table: string, keys: readonly string[]) {
+      for (let i = 0; i < keys.length; i += CHUNK) {
+        await tx`delete from ${tx(table)} where ${tx(key.name)} = any(${keys.slice(i, i + CHUNK)}::${tx.unsafe(keyType)}[])`;
+      }
+    },
+  };
+}
+
+export function defineRowProjection<Table extends PgTable, Row extends Table["$inferSelect"]>(
+  spec: RowProjectionSpec<Table, Row>,
+): Projection {
+  const template = spec.table.make(spec.table.name);
+  const writer = createTableWriter(template, spec.table.key(template));
 
   return {
     name: spec.name,
@@ -96,37 +134,22 @@ export function defineRowProjection<Table extends PgTable, Row extends Table["$i
       const allKeys = [...new Set(touched.flatMap((t) => t.keys))];
       if (allKeys.length === 0) return;
 
-      const current = new Map<string, Row | null>();
-      for (let i = 0; i < allKeys.length; i += CHUNK) {
-        const rows = await tx<Record<string, unknown>[]>`
-          select * from ${tx(table)}
-          where ${tx(key.name)} = any(${allKeys.slice(i, i + CHUNK)}::${tx.unsafe(keyType)}[])
-        `;
-        for (const raw of rows) current.set(String(raw[key.name]), fromDb(raw));
-      }
-      const loaded = new Map(current);
+      const loaded = (await writer.load(tx, table, allKeys)) as Map<string, Row>;
+      const current = new Map<string, Row | null>(loaded);
       for (const { event, keys } of touched) {
         for (const k of keys) current.set(k, spec.evolve(current.get(k) ?? null, event, k));
       }
 
-      const upserts: Record<string, unknown>[] = [];
+      const upserts: Row[] = [];
       const deletes: string[] = [];
       for (const [k, row] of current) {
         const before = loaded.get(k) ?? null;
         if (row === before) continue;
         if (row === null) deletes.push(k);
-        else upserts.push(toDb(row));
+        else upserts.push(row);
       }
-      const names_ = columns.map((c) => c.name);
-      for (let i = 0; i < upserts.length; i += CHUNK) {
-        await tx`
-          insert into ${tx(table)} ${tx(upserts.slice(i, i + CHUNK) as Record<string, never>[], ...names_)}
-          on conflict (${tx(key.name)}) do update set ${tx.unsafe(updates)}
-        `;
-      }
-      for (let i = 0; i < deletes.length; i += CHUNK) {
-        await tx`delete from ${tx(table)} where ${tx(key.name)} = any(${deletes.slice(i, i + CHUNK)}::${tx.unsafe(keyType)}[])`;
-      }
+      await writer.upsert(tx, table, upserts);
+      await writer.remove(tx, table, deletes);
     },
   };
 }

@@ -1,0 +1,373 @@
+/**
+ * @module messaging/evolve
+ * The conversations and messages as their events make them: one pure fold
+ * over a batch of changes, used by the projection (live, rebuild, verify) and
+ * by the auditors' point-in-time views. Facts may come in any order: a
+ * reaction, edit, read or deletion that arrives before its message makes a
+ * hidden stub that the message fills when it arrives; the echo of our own
+ * send and Unipile's answer to it merge into one message, whichever comes
+ * first. Pure.
+ */
+import type { MessagingIds } from "./ids";
+import type { Attendee, ChatFields, ConversationRow, MessageFields, MessageRow, MessageStatus, MessagingChange, Reaction } from "./model";
+import { mergeAttendees } from "./translate";
+
+export interface Owner {
+  accountId: string;
+  userId: string;
+}
+
+/** The rows a batch may touch, by key; `null` means known not to exist (or deleted by the batch). */
+export interface MessagingState {
+  /** By Unipile chat id. */
+  conversations: Map<string, ConversationRow | null>;
+  /** By our message id. */
+  messages: Map<string, MessageRow | null>;
+  /** By Unipile account id. */
+  owners: Map<string, Owner | null>;
+}
+
+/** What the rows of a batch cannot say alone, for the writer to apply to rows outside the batch. */
+export interface MessagingEffects {
+  /** Incoming messages of the conversation sent up to `upTo` are seen. */
+  readMarks: { conversationId: string; upTo: Date }[];
+  /** Conversations of the account get this owner. */
+  owners: { unipileAccountId: string; owner: Owner }[];
+  /** Conversation ids whose counts, preview and activity must be recomputed from their messages. */
+  touched: Set<string>;
+}
+
+const STATUS_RANK: Record<MessageStatus, number> = { failed: -1, received: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
+const laterStatus = (a: MessageStatus, b: MessageStatus): MessageStatus => (STATUS_RANK[b] > STATUS_RANK[a] ? b : a);
+const laterDate = (a: Date | null, b: Date) => (a && a >= b ? a : b);
+
+/** The keys a change needs loaded: conversations by Unipile chat id, messages by id, owners by Unipile account id. */
+export function keysOf(change: MessagingChange, ids: MessagingIds) {
+  const chats: string[] = [];
+  const messages: string[] = [];
+  const owners: string[] = [change.unipileAccountId];
+  switch (change.kind) {
+    case "owner":
+      break;
+    case "chat":
+    case "marked_read":
+      chats.push(change.unipileChatId);
+      break;
+    case "arrived":
+    case "followup":
+      chats.push(change.unipileChatId);
+      messages.push(ids.message(change.message.unipileMessageId));
+      break;
+    case "send_requested":
+      if (change.unipileChatId) chats.push(change.unipileChatId);
+      messages.push(change.sendId);
+      break;
+    case "send_succeeded":
+      chats.push(change.unipileChatId);
+      messages.push(change.sendId);
+      if (change.unipileMessageId) messages.push(ids.message(change.unipileMessageId));
+      break;
+    case "send_failed":
+      messages.push(change.sendId);
+      break;
+  }
+  return { chats, messages, owners };
+}
+
+/** Applies changes in log order to `state` (mutated) and returns the effects. `recordedAt` is each change's log time. */
+export function foldMessaging(
+  state: MessagingState,
+  changes: readonly { change: MessagingChange; recordedAt: Date }[],
+  ids: MessagingIds,
+): MessagingEffects {
+  const effects: MessagingEffects = { readMarks: [], owners: [], touched: new Set() };
+  for (const { change, recordedAt } of changes) applyChange(state, effects, change, recordedAt, ids);
+  return effects;
+}
+
+function applyChange(state: MessagingState, effects: MessagingEffects, change: MessagingChange, recordedAt: Date, ids: MessagingIds) {
+  if (change.kind === "owner") {
+    const owner = { accountId: change.accountId, userId: change.userId };
+    state.owners.set(change.unipileAccountId, owner);
+    effects.owners.push({ unipileAccountId: change.unipileAccountId, owner });
+    for (const [key, row] of state.conversations) {
+      if (row && row.unipileAccountId === change.unipileAccountId && row.userId === null) {
+        state.conversations.set(key, { ...row, ...owner });
+      }
+    }
+    return;
+  }
+  const conversation = (chatId: string) => {
+    const row = state.conversations.get(chatId) ?? blankConversation(chatId, change.unipileAccountId, state.owners.get(change.unipileAccountId) ?? null, recordedAt, ids);
+    effects.touched.add(row.id);
+    return row;
+  };
+  const save = (row: ConversationRow) => state.conversations.set(row.unipileChatId, { ...row, updatedAt: recordedAt });
+  const markRead = (row: ConversationRow, upTo: Date) => {
+    effects.readMarks.push({ conversationId: row.id, upTo });
+    return { ...row, readUpTo: laterDate(row.readUpTo, upTo) };
+  };
+
+  switch (change.kind) {
+    case "chat":
+      save(withChat(conversation(change.unipileChatId), change.chat));
+      return;
+    case "marked_read":
+      save(markRead(conversation(change.unipileChatId), change.at));
+      return;
+    case "arrived": {
+      let conv = conversation(change.unipileChatId);
+      const id = ids.message(change.message.unipileMessageId);
+      const before = state.messages.get(id) ?? null;
+      const row = arrive(before, change.message, conv, id, change.unipileAccountId, recordedAt);
+      state.messages.set(id, row);
+      // Writing in a chat (from the phone or CommSync) reads it, as WhatsApp does.
+      if (row.isSender && !before?.arrived) conv = markRead(conv, row.sentAt);
+      save(conv);
+      return;
+    }
+    case "followup": {
+      let conv = conversation(change.unipileChatId);
+      const id = ids.message(change.message.unipileMessageId);
+      const before = state.messages.get(id) ?? stub(change.message, conv, id, change.unipileAccountId, change.at, recordedAt);
+      const row = followUp(before, change.action, change.at, recordedAt);
+      state.messages.set(id, row);
+      if (change.action.type === "read" && !row.isSender) conv = markRead(conv, change.at);
+      save(conv);
+      return;
+    }
+    case "send_requested": {
+      const conv = change.unipileChatId ? conversation(change.unipileChatId) : null;
+      if (conv) save(conv);
+      if (state.messages.get(change.sendId)) return;
+      state.messages.set(change.sendId, pendingSend(change, conv, recordedAt));
+      return;
+    }
+    case "send_succeeded": {
+      const conv = conversation(change.unipileChatId);
+      save(conv);
+      const pending = state.messages.get(change.sendId) ?? null;
+      if (!change.unipileMessageId) {
+        if (pending) state.messages.set(change.sendId, { ...pending, ...placed(conv), status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
+        return;
+      }
+      const id = ids.message(change.unipileMessageId);
+      const echo = state.messages.get(id) ?? null;
+      const merged = mergeSend(pending, echo, id, change.unipileMessageId, conv, recordedAt);
+      if (merged) state.messages.set(id, merged);
+      if (pending && id !== change.sendId) state.messages.set(change.sendId, null);
+      return;
+    }
+    case "send_failed": {
+      const pending = state.messages.get(change.sendId);
+      if (pending && pending.status === "pending") {
+        state.messages.set(change.sendId, { ...pending, status: "failed", failure: change.failure, updatedAt: recordedAt });
+      }
+      return;
+    }
+    default: {
+      const unexpected: never = change;
+      return unexpected;
+    }
+  }
+}
+
+function blankConversation(unipileChatId: string, unipileAccountId: string, owner: Owner | null, at: Date, ids: MessagingIds): ConversationRow {
+  return {
+    id: ids.conversation(unipileChatId),
+    unipileChatId,
+    unipileAccountId,
+    accountId: owner?.accountId ?? null,
+    userId: owner?.userId ?? null,
+    providerChatId: null,
+    name: null,
+    type: "single",
+    attendees: [],
+    lastActivityAt: at,
+    lastMessageAt: null,
+    lastMessageId: null,
+    lastMessagePreview: null,
+    unreadCount: 0,
+    messageCount: 0,
+    readUpTo: null,
+    detailsKnown: false,
+    createdAt: at,
+    updatedAt: at,
+  };
+}
+
+/** Unipile's description of a chat wins over what webhooks suggest; webhooks fill what it lacks. */
+function withChat(row: ConversationRow, chat: ChatFields): ConversationRow {
+  if (chat.details) {
+    return {
+      ...row,
+      providerChatId: chat.providerChatId ?? row.providerChatId,
+      name: chat.name ?? row.name,
+      type: chat.type ?? row.type,
+      attendees: chat.attendees.map((a) => mergeAttendees([a], row.attendees.filter((o) => o.attendeeId !== null && o.attendeeId === a.attendeeId))[0] as Attendee),
+      detailsKnown: true,
+    };
+  }
+  return {
+    ...row,
+    providerChatId: row.providerChatId ?? chat.providerChatId,
+    name: row.detailsKnown && row.name ? row.name : (chat.name ?? row.name),
+    type: row.detailsKnown ? row.type : (chat.type ?? row.type),
+    attendees: mergeAttendees(row.attendees, chat.attendees),
+  };
+}
+
+const placed = (conv: ConversationRow) => ({ conversationId: conv.id, unipileChatId: conv.unipileChatId });
+
+function senderNameFrom(conv: ConversationRow, m: Pick<MessageFields, "senderAttendeeId" | "senderProviderId">): string | null {
+  const match = conv.attendees.find(
+    (a) => (m.senderAttendeeId !== null && a.attendeeId === m.senderAttendeeId) || (m.senderProviderId !== null && a.providerId === m.senderProviderId),
+  );
+  return match?.name ?? null;
+}
+
+function stub(m: MessageFields, conv: ConversationRow, id: string, unipileAccountId: string, at: Date, recordedAt: Date): MessageRow {
+  return {
+    id,
+    ...placed(conv),
+    unipileAccountId,
+    unipileMessageId: m.unipileMessageId,
+    providerMessageId: m.providerMessageId,
+    sendId: null,
+    senderAttendeeId: m.senderAttendeeId,
+    senderProviderId: m.senderProviderId,
+    senderName: m.senderName ?? senderNameFrom(conv, m),
+    senderPhone: m.senderPhone,
+    text: m.text,
+    attachments: m.attachments,
+    quoted: m.quoted,
+    reactions: m.reactions ?? [],
+    sentAt: at,
+    isSender: m.isSender,
+    status: m.isSender ? "sent" : "received",
+    failure: null,
+    edited: false,
+    editedAt: null,
+    deleted: false,
+    deletedAt: null,
+    seen: false,
+    deliveredAt: null,
+    readAt: null,
+    arrived: false,
+    updatedAt: recordedAt,
+  };
+}
+
+/** The message itself arrives (webhook, poll or fetch): it fills the row, keeping what later events already did. */
+function arrive(before: MessageRow | null, m: MessageFields, conv: ConversationRow, id: string, unipileAccountId: string, recordedAt: Date): MessageRow {
+  const base = before ?? stub(m, conv, id, unipileAccountId, m.sentAt, recordedAt);
+  const flags = m.flags;
+  const deleted = base.deleted || (flags?.deleted ?? false);
+  const edited = base.edited || (flags?.edited ?? false);
+  const ownStatus: MessageStatus = flags ? (flags.seen ? "read" : flags.delivered ? "delivered" : "sent") : "sent";
+  const status: MessageStatus = m.isSender ? laterStatus(base.status === "received" || base.status === "failed" ? "sent" : base.status, ownStatus) : "received";
+  const seenByUs = !m.isSender && ((flags?.seen ?? false) || (conv.readUpTo !== null && m.sentAt <= conv.readUpTo));
+  return {
+    ...base,
+    ...placed(conv),
+    unipileMessageId: m.unipileMessageId,
+    providerMessageId: m.providerMessageId ?? base.providerMessageId,
+    senderAttendeeId: m.senderAttendeeId ?? base.senderAttendeeId,
+    senderProviderId: m.senderProviderId ?? base.senderProviderId,
+    senderName: m.senderName ?? base.senderName ?? senderNameFrom(conv, m),
+    senderPhone: m.senderPhone ?? base.senderPhone,
+    text: deleted ? null : base.edited ? base.text : (m.text ?? base.text),
+    attachments: deleted ? [] : m.attachments.length > 0 ? m.attachments : base.attachments,
+    quoted: m.quoted ? { ...m.quoted, unipileMessageId: base.quoted?.unipileMessageId ?? m.quoted.unipileMessageId } : base.quoted,
+    reactions: base.reactions.length > 0 || m.reactions === null ? base.reactions : m.reactions,
+    sentAt: m.sentAt,
+    isSender: m.isSender,
+    status,
+    failure: status === "failed" ? base.failure : null,
+    edited,
+    deleted,
+    seen: base.seen || seenByUs,
+    arrived: true,
+    updatedAt: recordedAt,
+  };
+}
+
+function followUp(row: MessageRow, action: Extract<MessagingChange, { kind: "followup" }>["action"], at: Date, recordedAt: Date): MessageRow {
+  const next = { ...row, updatedAt: recordedAt };
+  switch (action.type) {
+    case "edited":
+      return row.deleted ? next : { ...next, text: action.text ?? row.text, edited: true, editedAt: at };
+    case "deleted":
+      return { ...next, deleted: true, deletedAt: row.deletedAt ?? at, text: null, attachments: [] };
+    case "reaction":
+      return { ...next, reactions: react(row.reactions, action.reaction) };
+    case "read":
+      if (!row.isSender) return { ...next, seen: true };
+      return { ...next, status: laterStatus(row.status, "read"), readAt: row.readAt ?? at, deliveredAt: row.deliveredAt ?? at };
+    case "delivered":
+      if (!row.isSender) return next;
+      return { ...next, status: laterStatus(row.status, "delivered"), deliveredAt: row.deliveredAt ?? at };
+    default: {
+      const unexpected: never = action;
+      return unexpected;
+    }
+  }
+}
+
+/** One reaction per person; an empty value takes it back. */
+function react(reactions: Reaction[], reaction: Reaction): Reaction[] {
+  const others = reactions.filter((r) => r.senderId !== reaction.senderId);
+  return reaction.value === "" ? others : [...others, reaction];
+}
+
+function pendingSend(change: Extract<MessagingChange, { kind: "send_requested" }>, conv: ConversationRow | null, recordedAt: Date): MessageRow {
+  return {
+    id: change.sendId,
+    conversationId: conv?.id ?? null,
+    unipileChatId: change.unipileChatId,
+    unipileAccountId: change.unipileAccountId,
+    unipileMessageId: null,
+    providerMessageId: null,
+    sendId: change.sendId,
+    senderAttendeeId: null,
+    senderProviderId: null,
+    senderName: null,
+    senderPhone: null,
+    text: change.text === "" ? null : change.text,
+    attachments: change.attachments,
+    quoted: change.quoteUnipileMessageId ? { unipileMessageId: change.quoteUnipileMessageId, providerMessageId: null, senderProviderId: null, text: null } : null,
+    reactions: [],
+    sentAt: change.at,
+    isSender: true,
+    status: "pending",
+    failure: null,
+    edited: false,
+    editedAt: null,
+    deleted: false,
+    deletedAt: null,
+    seen: false,
+    deliveredAt: null,
+    readAt: null,
+    arrived: true,
+    updatedAt: recordedAt,
+  };
+}
+
+/** Unipile accepted our send: the pending row becomes the message Unipile knows, merged with its echo if that came first. */
+function mergeSend(pending: MessageRow | null, echo: MessageRow | null, id: string, unipileMessageId: string, conv: ConversationRow, recordedAt: Date): MessageRow | null {
+  if (echo) {
+    // The echo may be a stub (a delivery receipt overtook it): the pending row's content and time stand in.
+    const fill = !echo.arrived && pending ? { text: echo.text ?? pending.text, sentAt: pending.sentAt, arrived: true } : {};
+    return {
+      ...echo,
+      ...fill,
+      sendId: pending?.sendId ?? echo.sendId,
+      status: laterStatus(echo.status, "sent"),
+      quoted: echo.quoted && pending?.quoted ? { ...echo.quoted, unipileMessageId: pending.quoted.unipileMessageId } : (echo.quoted ?? pending?.quoted ?? null),
+      attachments: echo.attachments.length > 0 ? echo.attachments : (pending?.attachments ?? []),
+      updatedAt: recordedAt,
+    };
+  }
+  if (!pending) return null;
+  return { ...pending, id, ...placed(conv), unipileMessageId, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt };
+}

@@ -1,0 +1,126 @@
+/**
+ * @module messaging/messaging-projection
+ * Conversations and messages from the log. A batch loads every row its
+ * events touch in three queries, folds the events with the pure
+ * `foldMessaging`, writes the changed rows, then applies what rows outside the
+ * batch need (read marks, owners) and recomputes the touched conversations'
+ * counts, preview and activity from their messages, so those can never drift
+ * from the messages themselves.
+ */
+import type { TransactionSql } from "../db/client";
+import type { RecordedEvent } from "../event-store/event";
+import type { Projection, TableNames } from "../projections/projection";
+import { createTableWriter } from "../projections/row-projection";
+import { foldMessaging, keysOf, type MessagingState, type Owner } from "./evolve";
+import { MESSAGING_PROJECTION_EVENT_TYPES } from "./events";
+import { messagingIds } from "./ids";
+import type { ConversationRow, MessageRow } from "./model";
+import { conversations, messages, messagingAccounts } from "./tables";
+import { translateEvent } from "./translate";
+
+const conversationWriter = createTableWriter(conversations, conversations.unipileChatId);
+const messageWriter = createTableWriter(messages, messages.id);
+const ownerWriter = createTableWriter(messagingAccounts, messagingAccounts.unipileAccountId);
+
+export const MESSAGING_TABLES = ["messaging_accounts", "conversations", "messages"] as const;
+
+export const messagingProjection: Projection = {
+  name: "messaging",
+  version: 1,
+  eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
+  tables: MESSAGING_TABLES,
+  async apply(tx: TransactionSql, events: readonly RecordedEvent[], names: TableNames) {
+    const t = {
+      owners: names.messaging_accounts ?? "messaging_accounts",
+      conversations: names.conversations ?? "conversations",
+      messages: names.messages ?? "messages",
+    };
+    const changes = events.flatMap((event) => translateEvent(event).map((change) => ({ change, recordedAt: event.recordedAt })));
+    if (changes.length === 0) return;
+
+    const keys = { chats: new Set<string>(), messages: new Set<string>(), owners: new Set<string>() };
+    for (const { change } of changes) {
+      const k = keysOf(change, messagingIds);
+      for (const c of k.chats) keys.chats.add(c);
+      for (const m of k.messages) keys.messages.add(m);
+      for (const o of k.owners) keys.owners.add(o);
+    }
+    const loaded = {
+      conversations: await conversationWriter.load(tx, t.conversations, [...keys.chats]),
+      messages: await messageWriter.load(tx, t.messages, [...keys.messages]),
+      owners: await ownerWriter.load(tx, t.owners, [...keys.owners]),
+    };
+    const state: MessagingState = {
+      conversations: new Map<string, ConversationRow | null>(loaded.conversations),
+      messages: new Map<string, MessageRow | null>(loaded.messages),
+      owners: new Map<string, Owner | null>(loaded.owners),
+    };
+    const effects = foldMessaging(state, changes, messagingIds);
+
+    const owners = new Map(effects.owners.map((o) => [o.unipileAccountId, { unipileAccountId: o.unipileAccountId, ...o.owner }]));
+    await ownerWriter.upsert(tx, t.owners, [...owners.values()]);
+    await conversationWriter.upsert(tx, t.conversations, changed(state.conversations, loaded.conversations).upserts);
+    const messageChanges = changed(state.messages, loaded.messages);
+    await messageWriter.upsert(tx, t.messages, messageChanges.upserts);
+    await messageWriter.remove(tx, t.messages, messageChanges.deletes);
+
+    for (const owner of owners.values()) {
+      await tx`
+        update ${tx(t.conversations)} set account_id = ${owner.accountId}, user_id = ${owner.userId}
+        where unipile_account_id = ${owner.unipileAccountId} and user_id is null
+      `;
+    }
+    if (effects.readMarks.length > 0) {
+      await tx`
+        update ${tx(t.messages)} m set seen = true
+        from (select * from unnest(${effects.readMarks.map((r) => r.conversationId)}::uuid[], ${effects.readMarks.map((r) => r.upTo.toISOString())}::timestamptz[]) as x(conversation_id, up_to)) r
+        where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen and m.sent_at <= r.up_to
+      `;
+    }
+    if (effects.touched.size > 0) await recount(tx, t, [...effects.touched]);
+  },
+};
+
+function changed<Row>(current: Map<string, Row | null>, loaded: Map<string, Row>) {
+  const upserts: Row[] = [];
+  const deletes: string[] = [];
+  for (const [key, row] of current) {
+    const before = loaded.get(key) ?? null;
+    if (row === before) continue;
+    if (row === null) {
+      if (before !== null) deletes.push(key);
+    } else upserts.push(row);
+  }
+  return { upserts, deletes };
+}
+
+/**
+ * Counts, last message and activity of conversations, from their messages.
+ * The newest message comes from the (conversation, sent_at desc, id desc)
+ * index; the counts read the conversation's messages once.
+ */
+async function recount(tx: TransactionSql, t: { conversations: string; messages: string }, ids: string[]) {
+  await tx`
+    update ${tx(t.conversations)} c set
+      message_count = s.total,
+      unread_count = s.unread,
+      last_message_id = l.id,
+      last_message_at = l.sent_at,
+      last_message_preview = l.preview,
+      last_activity_at = coalesce(l.sent_at, c.created_at)
+    from unnest(${ids}::uuid[]) as x(id)
+    cross join lateral (
+      select count(*)::int as total,
+             (count(*) filter (where not m.is_sender and not m.seen and not m.deleted))::int as unread
+      from ${tx(t.messages)} m where m.conversation_id = x.id and m.arrived
+    ) s
+    left join lateral (
+      select m.id, m.sent_at,
+             case when m.deleted then 'This message was deleted'
+                  else coalesce(nullif(left(m.text, 200), ''), '[' || coalesce(m.attachments->0->>'type', 'message') || ']') end as preview
+      from ${tx(t.messages)} m where m.conversation_id = x.id and m.arrived
+      order by m.sent_at desc, m.id desc limit 1
+    ) l on true
+    where c.id = x.id
+  `;
+}
