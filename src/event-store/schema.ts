@@ -33,6 +33,9 @@ export const events = pgTable(
     index("events_transaction_position_idx").on(t.transactionId, t.globalPosition),
     index("events_type_position_idx").on(t.type, t.globalPosition),
     index("events_recorded_at_idx").on(t.recordedAt),
+    // Auditors read one stream, or everything about one Unipile account, in log order, page by page.
+    index("events_stream_position_idx").on(t.streamId, t.transactionId, t.globalPosition),
+    index("events_unipile_account_idx").on(sql`(${t.data}->>'unipileAccountId')`, t.transactionId, t.globalPosition),
   ],
 );
 

@@ -1,0 +1,2 @@
+CREATE INDEX "events_stream_position_idx" ON "events" USING btree ("stream_id","transaction_id","global_position");--> statement-breakpoint
+CREATE INDEX "events_unipile_account_idx" ON "events" USING btree (("data"->>'unipileAccountId'),"transaction_id","global_position");
