@@ -18,6 +18,10 @@ import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
 import { requestLogger } from "./http/request-logger";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
+import { registerMessagingRoutes } from "./messaging/routes";
+import { registerSendRoutes } from "./messaging/send-routes";
+
+const SEND_PATH = "/api/unipile/message";
 
 export const API_INFO = {
   title: "commsync-unipile",
@@ -31,14 +35,17 @@ export function createApp(deps: Deps) {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLogger(deps.logger));
-  app.use(
+  const limit = (maxSize: number) =>
     bodyLimit({
-      maxSize: deps.config.http.bodyLimitBytes,
+      maxSize,
       onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${deps.config.http.bodyLimitBytes} bytes.`);
+        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxSize} bytes.`);
       },
-    }),
-  );
+    });
+  const defaultLimit = limit(deps.config.http.bodyLimitBytes);
+  const messageLimit = limit(deps.config.http.messageBodyLimitBytes);
+  // Sends carry attachments: their route has a limit of its own.
+  app.use((c, next) => (c.req.path === SEND_PATH ? messageLimit(c, next) : defaultLimit(c, next)));
   app.onError(handleError);
   app.notFound((c) => errorResponse(c, new ApiError("ROUTE_NOT_FOUND", `There is no route ${c.req.method} ${c.req.path}.`)));
 
@@ -64,9 +71,18 @@ export function createApp(deps: Deps) {
   registerAccountRoutes(app, { accounts: deps.accounts, sql: deps.sql, runner: deps.runner, authenticated }, docs);
   registerWebhookRoutes(
     app,
-    { secret: deps.unipile.webhookSecret, eventStore: deps.eventStore, accounts: deps.accounts, monitor: deps.accountMonitor, clock: deps.clock },
+    {
+      secret: deps.unipile.webhookSecret,
+      eventStore: deps.eventStore,
+      accounts: deps.accounts,
+      monitor: deps.accountMonitor,
+      fetcher: deps.messaging.fetcher,
+      clock: deps.clock,
+    },
     docs,
   );
+  registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
+  registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

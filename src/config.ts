@@ -56,6 +56,8 @@ const EnvSchema = z.object({
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+    MESSAGE_BODY_LIMIT_BYTES: int(64 * 1024 * 1024, 1024),
+    MAX_ATTACHMENT_BYTES: int(15 * 1024 * 1024, 1),
     PROJECTION_POLL_MS: int(1000, 10, 60000),
     PROJECTION_BATCH_SIZE: int(1000, 1, 10000),
     SHUTDOWN_TIMEOUT_MS: int(10000, 0, 120000),
@@ -113,7 +115,13 @@ export interface Config {
     publicUrl?: string;
   };
   sandbox: { port: number; accessToken?: string };
-  http: { bodyLimitBytes: number };
+  http: {
+    bodyLimitBytes: number;
+    /** Body limit of POST /api/unipile/message (attachments). */
+    messageBodyLimitBytes: number;
+    /** Largest attachment one send accepts. */
+    maxAttachmentBytes: number;
+  };
   projections: { enabled: boolean; pollIntervalMs: number; batchSize: number; readyMaxLagEvents: number };
   accounts: {
     /** A QR code (or pairing code) not scanned within this time ends the attempt. */
@@ -168,7 +176,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
     sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
-    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES },
     projections: {
       enabled: e.PROJECTIONS_ENABLED,
       pollIntervalMs: e.PROJECTION_POLL_MS,

@@ -20,6 +20,9 @@ import { allProjections } from "./projections/registry";
 import type { Projection } from "./projections/projection";
 import { createProjectionRunner, type ProjectionRunner } from "./projections/runner";
 import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
+import { createMessagingFetcher, type MessagingFetcher } from "./messaging/fetcher";
+import { createReadService, type ReadService } from "./messaging/read-service";
+import { createSendService, type SendService } from "./messaging/send-service";
 
 export interface Deps {
   config: Config;
@@ -35,6 +38,7 @@ export interface Deps {
   expectedMigrations: number;
   accounts: AccountsService;
   accountMonitor: AccountMonitor;
+  messaging: { sends: SendService; reads: ReadService; fetcher: MessagingFetcher };
   unipile: {
     gateway: UnipileGateway;
     /** `sandbox` when the service talks to its own Unipile sandbox. */
@@ -94,6 +98,12 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     expiryIntervalMs: config.accounts.expiryIntervalMs,
     checkIntervalMs: config.accounts.checkIntervalMs,
   });
+  const ids = options.ids ?? randomIds;
+  const messaging = {
+    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }) }),
+    reads: createReadService({ sql, eventStore, gateway, runner, clock }),
+    fetcher: createMessagingFetcher({ sql, eventStore, gateway, clock, logger: logger.child({ component: "unipile-lookups" }) }),
+  };
   return {
     config,
     logger,
@@ -104,10 +114,11 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     auth,
     authenticator: createAuthenticator(auth),
     clock,
-    ids: options.ids ?? randomIds,
+    ids,
     expectedMigrations: expectedMigrationCount(),
     accounts,
     accountMonitor,
+    messaging,
     unipile: {
       gateway,
       mode: options.unipile.mode,

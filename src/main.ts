@@ -77,6 +77,8 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
     cleanups.push({ name: "projection runner", run: deps.runner.stop });
   }
 
+  cleanups.push({ name: "unipile lookups", run: deps.messaging.fetcher.stop });
+
   if (config.accounts.backgroundJobs) {
     deps.accountMonitor.start();
     cleanups.push({ name: "account monitor", run: deps.accountMonitor.stop });

@@ -52,7 +52,8 @@ export interface MessageSent {
   data: {
     sendId: string;
     unipileAccountId: string;
-    unipileChatId: string;
+    /** Null only when Unipile started a chat without saying its id (its schema allows it). */
+    unipileChatId: string | null;
     /** Null when Unipile did not say (its schema allows it). */
     unipileMessageId: string | null;
     /** Whether Unipile started a new chat for it (`POST /chats`). */
@@ -67,7 +68,7 @@ export interface MessageSendFailed {
     sendId: string;
     unipileAccountId: string;
     unipileChatId: string | null;
-    /** Our reason: `upstream` (Unipile refused or failed), `not_connected`. */
+    /** Our reason: `upstream` (Unipile refused, failed or did not answer in time). */
     reason: string;
     /** Unipile's own words when it answered. */
     unipile: { status: number | null; type: string | null; title: string | null; detail: string | null; kind: string };

@@ -63,7 +63,7 @@ export function keysOf(change: MessagingChange, ids: MessagingIds) {
       messages.push(change.sendId);
       break;
     case "send_succeeded":
-      chats.push(change.unipileChatId);
+      if (change.unipileChatId) chats.push(change.unipileChatId);
       messages.push(change.sendId);
       if (change.unipileMessageId) messages.push(ids.message(change.unipileMessageId));
       break;
@@ -144,11 +144,12 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       return;
     }
     case "send_succeeded": {
-      const conv = conversation(change.unipileChatId);
-      save(conv);
+      const conv = change.unipileChatId ? conversation(change.unipileChatId) : null;
+      if (conv) save(conv);
       const pending = state.messages.get(change.sendId) ?? null;
-      if (!change.unipileMessageId) {
-        if (pending) state.messages.set(change.sendId, { ...pending, ...placed(conv), status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
+      if (!change.unipileMessageId || !conv) {
+        const where = conv ? placed(conv) : {};
+        if (pending) state.messages.set(change.sendId, { ...pending, ...where, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
         return;
       }
       const id = ids.message(change.unipileMessageId);

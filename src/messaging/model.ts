@@ -5,6 +5,9 @@
  */
 import type { AttachmentMeta } from "./events";
 
+/** WhatsApp's limit on one text message, in characters (Unipile answers 400 too_many_characters past it). */
+export const WHATSAPP_MAX_TEXT_LENGTH = 65_536;
+
 export type ConversationType = "single" | "group" | "channel";
 
 /**
@@ -161,6 +164,6 @@ export type MessagingChange =
       attachments: MessageAttachment[];
       quoteUnipileMessageId: string | null;
     })
-  | (Base & { kind: "send_succeeded"; sendId: string; unipileChatId: string; unipileMessageId: string | null })
+  | (Base & { kind: "send_succeeded"; sendId: string; unipileChatId: string | null; unipileMessageId: string | null })
   | (Base & { kind: "send_failed"; sendId: string; failure: SendFailure })
   | (Base & { kind: "marked_read"; unipileChatId: string });

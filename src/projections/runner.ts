@@ -72,6 +72,21 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     return total;
   }
 
+  /**
+   * Read-your-writes: resolves true once every projection has passed `position`
+   * (whichever replica applied it), false after `timeoutMs`.
+   */
+  async function waitFor(position: LogPosition, timeoutMs = 3000): Promise<boolean> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const checkpoints = await Promise.all(projections.map((p) => readCheckpoint(sql, p.name)));
+      if (checkpoints.every((c) => c && compareLogPositions(c, position) >= 0)) return true;
+      if (Date.now() >= deadline) return false;
+      nudge();
+      await Promise.race([new Promise<void>((resolve) => waiters.add(resolve)), Bun.sleep(25)]);
+    }
+  }
+
   async function rebuildOutdated() {
     for (const projection of projections) {
       const checkpoint = await readCheckpoint(sql, projection.name);
@@ -139,19 +154,21 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       return () => listeners.delete(listener);
     },
 
+    waitFor,
+
     /**
-     * Read-your-writes: resolves true once every projection has passed `position`
-     * (whichever replica applied it), false after `timeoutMs`.
+     * Read-your-writes for queries: resolves true once every projection has
+     * applied every event committed before the call (the newest committed
+     * pair is the target), false after `timeoutMs` (the caller then reads
+     * what is there).
      */
-    async waitFor(position: LogPosition, timeoutMs = 3000): Promise<boolean> {
-      const deadline = Date.now() + timeoutMs;
-      for (;;) {
-        const checkpoints = await Promise.all(projections.map((p) => readCheckpoint(sql, p.name)));
-        if (checkpoints.every((c) => c && compareLogPositions(c, position) >= 0)) return true;
-        if (Date.now() >= deadline) return false;
-        nudge();
-        await Promise.race([new Promise<void>((resolve) => waiters.add(resolve)), Bun.sleep(25)]);
-      }
+    async catchUp(timeoutMs = 1000): Promise<boolean> {
+      const [head] = await sql<{ transaction_id: string; global_position: number }[]>`
+        select transaction_id::text as transaction_id, global_position from events
+        order by transaction_id desc, global_position desc limit 1
+      `;
+      if (!head) return true;
+      return waitFor({ transactionId: head.transaction_id, globalPosition: head.global_position }, timeoutMs);
     },
 
     async status(): Promise<ProjectionStatus[]> {

@@ -117,3 +117,13 @@ export const requirePhone = (value: unknown, name: string): string => {
   }
   return digits;
 };
+
+/** WhatsApp's limit on one text message, in characters. */
+export const MAX_TEXT_LENGTH = 65_536;
+
+/** Refuses a text longer than WhatsApp takes, as Unipile does (400 `too_many_characters`). */
+export const requireTextWithinLimit = (text: string | undefined): void => {
+  if (text !== undefined && [...text].length > MAX_TEXT_LENGTH) {
+    throw new SandboxApiError(errorBody(400, "errors/too_many_characters", `The text is longer than ${MAX_TEXT_LENGTH} characters.`));
+  }
+};

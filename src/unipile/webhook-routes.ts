@@ -5,7 +5,9 @@
  * raw body is parsed whatever its content type (API-created webhooks send
  * none). All three body shapes are accepted; a shape we do not know is
  * recorded, not rejected. The answer, exactly 200, comes only after the fact
- * is durably in the log, and retries of one delivery are one fact.
+ * is durably in the log, and retries of one delivery are one fact. What a
+ * messaging fact names but does not describe (a new chat, a message a
+ * reaction or edit overtook) is looked up afterwards, in the background.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Hono } from "hono";
@@ -18,6 +20,7 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import type { ApiDocs } from "../http/openapi";
 import type { Clock } from "../lib/clock";
+import type { MessagingFetcher } from "../messaging/fetcher";
 import { classifyWebhookBody } from "./payloads";
 import { translateWebhook } from "./translate";
 
@@ -26,6 +29,8 @@ export interface WebhookRoutesDeps {
   eventStore: EventStore;
   accounts: AccountsService;
   monitor: Pick<AccountMonitor, "checkSoon">;
+  /** Looks up chats and messages a webhook names but the log does not describe. */
+  fetcher: Pick<MessagingFetcher, "chatSeen" | "messageNamed">;
   clock: Clock;
 }
 
@@ -77,6 +82,12 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: WebhookRoutesDeps
     const dedupeKey = fact.dedupeKey ?? `unipile-webhook:${digest(text).toString("hex")}`;
     const [result] = await deps.eventStore.appendFacts([{ streamId: fact.streamId, type: fact.type, data: fact.data, metadata, dedupeKey }]);
     if (!result) throw new Error("webhook fact not stored");
+    if (classified.kind === "messaging" && !result.duplicate) {
+      const body = classified.body;
+      // Unipile does not announce new chats: the first fact of a chat's stream asks for its details.
+      if (result.streamVersion === 1) deps.fetcher.chatSeen(body.chat_id, dedupeKey);
+      if (classified.known && body.event !== "message_received") deps.fetcher.messageNamed(body.message_id, dedupeKey);
+    }
     return c.json({ received: true as const, kind: classified.kind, duplicate: result.duplicate, position: result.globalPosition }, 200);
   });
 }

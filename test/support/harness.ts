@@ -87,6 +87,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     control: (method, path, body) => control(sandbox.url, method, path, body),
     async close() {
       await deps.accountMonitor.stop();
+      await deps.messaging.fetcher.stop();
       await deps.runner.stop();
       await server.stop(true);
       await sandbox.stop();

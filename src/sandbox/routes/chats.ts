@@ -11,7 +11,7 @@ import { fromFiles } from "../attachments";
 import type { SandboxContext } from "../context";
 import { errorBody, invalidParameters, SandboxApiError } from "../errors";
 import { phoneDigits } from "../ids";
-import { requirePhone } from "../message-actions";
+import { requirePhone, requireTextWithinLimit } from "../message-actions";
 import { page, readDate, readPageQuery } from "../paging";
 import { formFiles, formString, jsonBody, multipartBody, queryOf } from "../request";
 import type { SandboxChat } from "../store";
@@ -87,6 +87,7 @@ export function chatRoutes(ctx: SandboxContext): Hono {
 
   app.post("/chats", async (c) => {
     const form = await multipartBody(c);
+    requireTextWithinLimit(formString(form, "text"));
     const accountId = formString(form, "account_id");
     if (!accountId) throw invalidParameters("account_id is required.");
     const attendees = form.getAll("attendees_ids").filter((v): v is string => typeof v === "string");

@@ -9,6 +9,7 @@ import { fromFiles } from "../attachments";
 import type { SandboxContext } from "../context";
 import { invalidParameters, notFound } from "../errors";
 import { phoneJid } from "../ids";
+import { requireTextWithinLimit } from "../message-actions";
 import { page, readDate, readPageQuery } from "../paging";
 import { formFiles, formString, multipartBody, queryOf } from "../request";
 import type { SandboxAttendee, SandboxMessage } from "../store";
@@ -50,6 +51,7 @@ export function messageRoutes(ctx: SandboxContext): Hono {
     ctx.messages.requireOk(account);
     const form = await multipartBody(c);
     const text = formString(form, "text");
+    requireTextWithinLimit(text);
     const attachments = await fromFiles(formFiles(form, "attachments"));
     if ((text === undefined || text === "") && attachments.length === 0) {
       throw invalidParameters("A message needs text or attachments.");

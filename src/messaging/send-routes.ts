@@ -1,0 +1,176 @@
+/**
+ * @module messaging/send-routes
+ * `POST /api/unipile/message`: CommSync's send. The body is JSON
+ * `{content, recipients, accountId, platform?, chatId?, quoteId?, subject?}`,
+ * or the same fields as multipart/form-data with files under `attachments`.
+ * An `Idempotency-Key` header makes retries (even concurrent ones) send once.
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { AppEnv } from "../http/app-env";
+import { ApiError, describeIssues } from "../http/errors";
+import type { ApiDocs } from "../http/openapi";
+import { normalizePhone } from "../lib/phone";
+import { upstreamError } from "../unipile/upstream-errors";
+import { WHATSAPP_MAX_TEXT_LENGTH } from "./model";
+import { getMessageForUser } from "./queries";
+import type { OutgoingFile, SendError, SendService } from "./send-service";
+import { MessageSchema, messageView } from "./views";
+import type { Queryable } from "../db/client";
+
+export interface SendRoutesDeps {
+  sql: Queryable;
+  sends: SendService;
+  authenticated: MiddlewareHandler<AppEnv>;
+  /** Largest attachment accepted, in bytes. */
+  maxAttachmentBytes: number;
+}
+
+const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
+const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
+
+const Recipients = z
+  .union([z.string(), z.array(z.string())])
+  .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((r) => r.trim()).filter((r) => r !== ""));
+
+export const SendBody = z
+  .object({
+    content: z.string().default("").describe("The text; may be empty when attachments are sent"),
+    recipients: Recipients.optional().describe("Phone numbers (E.164 or digits with country code); one reuses the existing 1:1 chat"),
+    accountId: z.uuid({ error: "accountId must be the UUID of one of your accounts" }),
+    platform: z.string().optional().describe("Only whatsapp"),
+    chatId: z.uuid({ error: "chatId must be a conversation id (UUID)" }).optional().describe("Answer in this conversation"),
+    quoteId: z.string().min(1).max(200).optional().describe("Reply to this message (our id or Unipile's)"),
+    subject: z.string().trim().min(1).max(100).optional().describe("Group name when starting a chat with several recipients"),
+  })
+  .superRefine((body, ctx) => {
+    if (body.platform !== undefined && body.platform.toLowerCase() !== "whatsapp") {
+      ctx.addIssue({ code: "custom", path: ["platform"], message: "only whatsapp is supported" });
+    }
+    if ([...body.content].length > WHATSAPP_MAX_TEXT_LENGTH) {
+      ctx.addIssue({ code: "custom", path: ["content"], message: `longer than WhatsApp's ${WHATSAPP_MAX_TEXT_LENGTH} characters` });
+    }
+    if (!body.chatId && (body.recipients ?? []).length === 0) {
+      ctx.addIssue({ code: "custom", path: ["recipients"], message: "give recipients (phone numbers) or a chatId" });
+    }
+    (body.recipients ?? []).forEach((r, i) => {
+      if (normalizePhone(r) === null) ctx.addIssue({ code: "custom", path: ["recipients", i], message: `${r} is not a phone number with country code` });
+    });
+  });
+
+const SendResponse = z.object({
+  success: z.literal(true),
+  messageId: z.uuid(),
+  conversationId: z.uuid().nullable(),
+  sendId: z.uuid(),
+  status: z.string(),
+  replayed: z.boolean().describe("True when this repeats the answer to an earlier request with the same Idempotency-Key"),
+  message: MessageSchema.nullable(),
+});
+
+/** The body's fields and files, from JSON or multipart. */
+async function readBody(c: Context<AppEnv>, maxAttachmentBytes: number): Promise<{ fields: unknown; files: OutgoingFile[] }> {
+  const type = c.req.header("content-type") ?? "";
+  if (JSON_TYPE.test(type)) {
+    try {
+      return { fields: await c.req.json(), files: [] };
+    } catch {
+      throw new ApiError("MALFORMED_JSON", "The request body is not valid JSON.");
+    }
+  }
+  if (!MULTIPART_TYPE.test(type)) {
+    throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send JSON (application/json) or, with attachments, multipart/form-data.");
+  }
+  let form: FormData;
+  try {
+    form = await c.req.formData();
+  } catch {
+    throw new ApiError("MALFORMED_MULTIPART", "The multipart body could not be read.");
+  }
+  const fields: Record<string, unknown> = {};
+  for (const name of ["content", "accountId", "platform", "chatId", "quoteId", "subject"]) {
+    const value = form.get(name);
+    if (typeof value === "string") fields[name] = value;
+  }
+  const recipients = form.getAll("recipients").filter((v): v is string => typeof v === "string");
+  if (recipients.length > 0) fields.recipients = recipients.length === 1 && recipients[0]?.trim().startsWith("[") ? safeJson(recipients[0]) : recipients;
+  const files: OutgoingFile[] = [];
+  for (const part of form.getAll("attachments")) {
+    if (typeof part === "string") throw new ApiError("VALIDATION_FAILED", "attachments must be files.", [{ path: "attachments", message: "not a file" }]);
+    if (part.size > maxAttachmentBytes) throw new ApiError("PAYLOAD_TOO_LARGE", `An attachment is larger than ${maxAttachmentBytes} bytes.`);
+    files.push({ fileName: part.name || "attachment", mimetype: part.type || "application/octet-stream", bytes: new Uint8Array(await part.arrayBuffer()) });
+  }
+  return { fields, files };
+}
+
+const safeJson = (text: string): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+};
+
+function sendFailure(error: SendError): ApiError {
+  switch (error.code) {
+    case "ACCOUNT_NOT_FOUND":
+      return new ApiError("ACCOUNT_NOT_FOUND", "No such account.");
+    case "CONVERSATION_NOT_FOUND":
+      return new ApiError("CONVERSATION_NOT_FOUND", "No such conversation on this account.");
+    case "MESSAGE_NOT_FOUND":
+      return new ApiError("MESSAGE_NOT_FOUND", "The quoted message is not in this conversation.");
+    case "ACCOUNT_NOT_CONNECTED":
+      return new ApiError("ACCOUNT_NOT_CONNECTED", "The account is not connected; nothing was sent.");
+    case "IDEMPOTENCY_KEY_REUSED":
+      return new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another request.");
+    case "SEND_IN_PROGRESS":
+      return new ApiError("SEND_IN_PROGRESS", "A request with this Idempotency-Key is still being sent; retry later.", undefined, { "Retry-After": "1" });
+    case "UPSTREAM": {
+      const upstream = upstreamError(error.failure);
+      const details = { ...(upstream.details as object | undefined), messageId: error.messageId };
+      return new ApiError(upstream.code, upstream.message, details, upstream.headers);
+    }
+    default: {
+      const unexpected: never = error;
+      return unexpected;
+    }
+  }
+}
+
+export function registerSendRoutes(app: Hono<AppEnv>, deps: SendRoutesDeps, docs: ApiDocs) {
+  docs.add({
+    method: "post",
+    path: "/api/unipile/message",
+    summary: "Sends a WhatsApp message (JSON, or multipart with attachments); Idempotency-Key makes retries send once",
+    tags: ["messages"],
+    body: SendBody,
+    responses: { 200: { description: "Sent", schema: SendResponse } },
+  });
+  app.post("/api/unipile/message", deps.authenticated, async (c) => {
+    const { fields, files } = await readBody(c, deps.maxAttachmentBytes);
+    const parsed = SendBody.safeParse(fields);
+    if (!parsed.success) throw new ApiError("VALIDATION_FAILED", "The request body is invalid.", describeIssues(parsed.error.issues));
+    const body = parsed.data;
+    if (body.content.trim() === "" && files.length === 0) {
+      throw new ApiError("VALIDATION_FAILED", "A message needs content or attachments.", [{ path: "content", message: "empty" }]);
+    }
+    const key = c.req.header("idempotency-key");
+    if (key !== undefined && !/^[\x21-\x7e]{1,255}$/.test(key)) {
+      throw new ApiError("VALIDATION_FAILED", "The Idempotency-Key header must be 1 to 255 visible ASCII characters.");
+    }
+    const actor = { userId: c.get("principal").userId, requestId: c.get("requestId") };
+    const result = await deps.sends.send(actor, {
+      accountId: body.accountId,
+      text: body.content,
+      recipients: (body.recipients ?? []).map((r) => normalizePhone(r) as string),
+      ...(body.chatId ? { conversationId: body.chatId } : {}),
+      ...(body.quoteId ? { quoteId: body.quoteId } : {}),
+      ...(body.subject ? { subject: body.subject } : {}),
+      files,
+      ...(key ? { idempotencyKey: key } : {}),
+    });
+    if (!result.ok) throw sendFailure(result.error);
+    const found = await getMessageForUser(deps.sql, result.value.messageId, actor.userId);
+    return c.json({ success: true as const, ...result.value, message: found ? messageView(found.message) : null });
+  });
+}
