@@ -103,8 +103,14 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
     return row;
   };
   const save = (row: ConversationRow) => state.conversations.set(row.unipileChatId, { ...row, updatedAt: recordedAt });
+  /** Incoming messages up to `upTo` are seen: those in the batch now, the others through the effect. */
   const markRead = (row: ConversationRow, upTo: Date) => {
     effects.readMarks.push({ conversationId: row.id, upTo });
+    for (const [key, m] of state.messages) {
+      if (m && m.conversationId === row.id && m.arrived && !m.isSender && !m.seen && m.sentAt <= upTo) {
+        state.messages.set(key, { ...m, seen: true });
+      }
+    }
     return { ...row, readUpTo: laterDate(row.readUpTo, upTo) };
   };
 
@@ -137,7 +143,8 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       return;
     }
     case "send_requested": {
-      const conv = change.unipileChatId ? conversation(change.unipileChatId) : null;
+      // Answering from CommSync reads the chat, like writing from the phone.
+      const conv = change.unipileChatId ? markRead(conversation(change.unipileChatId), change.at) : null;
       if (conv) save(conv);
       if (state.messages.get(change.sendId)) return;
       state.messages.set(change.sendId, pendingSend(change, conv, recordedAt));

@@ -113,6 +113,13 @@ describe("our own sends", () => {
     expect(content(messageOf(answerFirst, "ECHO1"))).toEqual(content(messageOf(echoFirst, "ECHO1")));
   });
 
+  test("answering reads the chat, whether Unipile's answer or the echo comes first", () => {
+    for (const order of [[requested(), sent(), echo()], [requested(), echo(), sent()]]) {
+      const { state } = fold([webhook(received), ...order]);
+      expect(messageOf(state, received.message_id).seen).toBe(true);
+    }
+  });
+
   test("delivery and read receipts only move the status forward", () => {
     const { state } = fold([requested(), sent(), followUp("message_read", { message_id: "ECHO1", is_sender: true }), followUp("message_delivered", { message_id: "ECHO1", is_sender: true }), echo()]);
     expect(messageOf(state, "ECHO1")).toMatchObject({ status: "read" });
