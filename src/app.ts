@@ -20,6 +20,7 @@ import { requestLogger } from "./http/request-logger";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
 import { registerMessagingRoutes } from "./messaging/routes";
 import { registerSendRoutes } from "./messaging/send-routes";
+import { registerLiveRoutes } from "./live/sse-routes";
 
 const SEND_PATH = "/api/unipile/message";
 
@@ -83,6 +84,7 @@ export function createApp(deps: Deps) {
   );
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);
+  registerLiveRoutes(app, deps.live, authenticated, docs);
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

@@ -56,6 +56,8 @@ const EnvSchema = z.object({
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+    SSE_HEARTBEAT_MS: int(15000, 100, 50000),
+    SSE_MAX_STREAMS_PER_USER: int(5, 1, 100),
     MESSAGE_BODY_LIMIT_BYTES: int(64 * 1024 * 1024, 1024),
     MAX_ATTACHMENT_BYTES: int(15 * 1024 * 1024, 1),
     PROJECTION_POLL_MS: int(1000, 10, 60000),
@@ -122,6 +124,11 @@ export interface Config {
     /** Largest attachment one send accepts. */
     maxAttachmentBytes: number;
   };
+  live: {
+    /** Comment heartbeats on idle event streams; well inside the server's 60 s idle timeout. */
+    heartbeatMs: number;
+    maxStreamsPerUser: number;
+  };
   projections: { enabled: boolean; pollIntervalMs: number; batchSize: number; readyMaxLagEvents: number };
   accounts: {
     /** A QR code (or pairing code) not scanned within this time ends the attempt. */
@@ -177,6 +184,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     },
     sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES },
+    live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {
       enabled: e.PROJECTIONS_ENABLED,
       pollIntervalMs: e.PROJECTION_POLL_MS,

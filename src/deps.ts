@@ -23,6 +23,7 @@ import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
 import { createMessagingFetcher, type MessagingFetcher } from "./messaging/fetcher";
 import { createReadService, type ReadService } from "./messaging/read-service";
 import { createSendService, type SendService } from "./messaging/send-service";
+import { createLiveStreams, type LiveStreams } from "./live/sse-routes";
 
 export interface Deps {
   config: Config;
@@ -39,6 +40,8 @@ export interface Deps {
   accounts: AccountsService;
   accountMonitor: AccountMonitor;
   messaging: { sends: SendService; reads: ReadService; fetcher: MessagingFetcher };
+  /** Open server-sent event streams. */
+  live: LiveStreams;
   unipile: {
     gateway: UnipileGateway;
     /** `sandbox` when the service talks to its own Unipile sandbox. */
@@ -119,6 +122,14 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     accounts,
     accountMonitor,
     messaging,
+    live: createLiveStreams({
+      sql,
+      runner,
+      projections,
+      logger: logger.child({ component: "live" }),
+      heartbeatMs: config.live.heartbeatMs,
+      maxStreamsPerUser: config.live.maxStreamsPerUser,
+    }),
     unipile: {
       gateway,
       mode: options.unipile.mode,

@@ -91,6 +91,8 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
     // Stops accepting at once; in-flight requests finish (bounded by the shutdown timeout).
     run: () => Promise.race([server.stop(false), Bun.sleep(config.shutdownTimeoutMs).then(() => server.stop(true))]),
   });
+  // Runs before the server's stop (cleanups run in reverse): open event streams would hold it up.
+  cleanups.push({ name: "event streams", run: deps.live.closeAll });
 
   const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
   const webhookBase = config.unipile.publicUrl ?? (unipile.mode === "sandbox" ? `http://127.0.0.1:${server.port}` : undefined);

@@ -86,6 +86,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     },
     control: (method, path, body) => control(sandbox.url, method, path, body),
     async close() {
+      await deps.live.closeAll();
       await deps.accountMonitor.stop();
       await deps.messaging.fetcher.stop();
       await deps.runner.stop();

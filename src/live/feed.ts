@@ -1,0 +1,141 @@
+/**
+ * @module live/feed
+ * A user's live feed, read from the log: the events after a position that
+ * concern the user's accounts, up to where the projections have applied
+ * them, each turned into the rows it changed as they stand now. One feed item
+ * per log event, carrying that event's log position, so a client resuming
+ * after an item misses nothing and gets nothing twice.
+ */
+import { accountView } from "../accounts/routes";
+import { ACCOUNT_EVENT_TYPES } from "../accounts/events";
+import type { AccountRow } from "../accounts/account-evolve";
+import { accounts } from "../accounts/accounts-table";
+import type { Queryable, Sql } from "../db/client";
+import { compareLogPositions, type LogPosition, type RecordedEvent } from "../event-store/event";
+import { readAll } from "../event-store/read-all";
+import { keysOf } from "../messaging/evolve";
+import { MESSAGING_PROJECTION_EVENT_TYPES } from "../messaging/events";
+import { messagingIds } from "../messaging/ids";
+import type { ConversationRow, MessageRow } from "../messaging/model";
+import { conversations, messages } from "../messaging/tables";
+import { translateEvent } from "../messaging/translate";
+import { conversationView, messageView } from "../messaging/views";
+import { readCheckpoint } from "../projections/checkpoints";
+import type { Projection } from "../projections/projection";
+import { createRowMapper } from "../projections/row-projection";
+
+export const FEED_EVENT_TYPES = [...new Set<string>([...MESSAGING_PROJECTION_EVENT_TYPES, ...ACCOUNT_EVENT_TYPES])];
+
+export interface FeedItem {
+  /** The log position of the event, `<transaction id>-<global position>`. */
+  id: string;
+  event: "message" | "conversation" | "account";
+  data: Record<string, unknown>;
+}
+
+export const encodePosition = (p: LogPosition) => `${p.transactionId}-${p.globalPosition}`;
+
+export function decodePosition(id: string): LogPosition | null {
+  const match = /^(\d{1,20})-(\d{1,19})$/.exec(id.trim());
+  if (!match) return null;
+  const globalPosition = Number(match[2]);
+  return Number.isSafeInteger(globalPosition) ? { transactionId: match[1] as string, globalPosition } : null;
+}
+
+/** Where every given projection has got to: the feed never runs ahead of the rows it reads. */
+export async function projectedPosition(sql: Queryable, projections: readonly Projection[]): Promise<LogPosition | null> {
+  let lowest: LogPosition | null = null;
+  for (const p of projections) {
+    const checkpoint = await readCheckpoint(sql, p.name);
+    if (!checkpoint) return null;
+    if (!lowest || compareLogPositions(checkpoint, lowest) < 0) lowest = checkpoint;
+  }
+  return lowest;
+}
+
+const accountMapper = createRowMapper(accounts);
+const conversationMapper = createRowMapper(conversations);
+const messageMapper = createRowMapper(messages);
+type Raw = Record<string, unknown>;
+
+/** The unipile account an event concerns, when it says. */
+const accountOf = (event: RecordedEvent): string | null => {
+  const id = (event.data as { unipileAccountId?: unknown } | null)?.unipileAccountId;
+  return typeof id === "string" ? id : null;
+};
+
+export async function readFeed(
+  sql: Sql,
+  options: { userId: string; after: LogPosition; upTo: LogPosition; limit: number },
+): Promise<{ items: FeedItem[]; position: LogPosition; caughtUp: boolean }> {
+  const page = await readAll(sql, { after: options.after, upTo: options.upTo, limit: options.limit, types: FEED_EVENT_TYPES });
+  const owned = new Set(
+    (await sql<{ id: string }[]>`select unipile_account_id as id from accounts where user_id = ${options.userId}`).map((r) => r.id),
+  );
+  const mine = page.events.filter((e) => {
+    const account = accountOf(e);
+    return account !== null && owned.has(account);
+  });
+  if (mine.length === 0) return { items: [], position: page.position, caughtUp: page.caughtUp };
+
+  const plans = mine.map((event) => planOf(event));
+  const rows = await loadRows(sql, options.userId, plans);
+  const items: FeedItem[] = [];
+  for (const plan of plans) {
+    const item = itemOf(plan, rows);
+    if (item) items.push(item);
+  }
+  return { items, position: page.position, caughtUp: page.caughtUp };
+}
+
+interface Plan {
+  event: RecordedEvent;
+  messageIds: string[];
+  chatIds: string[];
+  unipileAccountId: string;
+}
+
+function planOf(event: RecordedEvent): Plan {
+  const changes = translateEvent(event);
+  const messageIds: string[] = [];
+  const chatIds: string[] = [];
+  for (const change of changes) {
+    const keys = keysOf(change, messagingIds);
+    messageIds.push(...keys.messages);
+    chatIds.push(...keys.chats);
+  }
+  return { event, messageIds, chatIds, unipileAccountId: accountOf(event) as string };
+}
+
+async function loadRows(sql: Sql, userId: string, plans: Plan[]) {
+  const messageIds = [...new Set(plans.flatMap((p) => p.messageIds))];
+  const chatIds = [...new Set(plans.flatMap((p) => p.chatIds))];
+  const accountIds = [...new Set(plans.map((p) => p.unipileAccountId))];
+  const [m, c, a] = await Promise.all([
+    messageIds.length ? sql<Raw[]>`select * from messages where id = any(${messageIds}::uuid[]) and arrived` : Promise.resolve([] as Raw[]),
+    chatIds.length ? sql<Raw[]>`select * from conversations where unipile_chat_id = any(${chatIds}) and user_id = ${userId}` : Promise.resolve([] as Raw[]),
+    sql<Raw[]>`select * from accounts where unipile_account_id = any(${accountIds}) and user_id = ${userId}`,
+  ]);
+  return {
+    messages: new Map(m.map((r) => { const row = messageMapper.fromDb(r) as MessageRow; return [row.id, row]; })),
+    conversations: new Map(c.map((r) => { const row = conversationMapper.fromDb(r) as ConversationRow; return [row.unipileChatId, row]; })),
+    accounts: new Map(a.map((r) => { const row = accountMapper.fromDb(r) as AccountRow; return [row.unipileAccountId, row]; })),
+  };
+}
+
+function itemOf(plan: Plan, rows: Awaited<ReturnType<typeof loadRows>>): FeedItem | null {
+  const id = encodePosition(plan.event);
+  const message = plan.messageIds.map((m) => rows.messages.get(m)).filter((m): m is MessageRow => m !== undefined).at(-1);
+  const conversation = plan.chatIds.map((c) => rows.conversations.get(c)).find((c) => c !== undefined) ?? null;
+  if (message) {
+    const conv = conversation ?? [...rows.conversations.values()].find((c) => c.id === message.conversationId) ?? null;
+    if (!conv) return null;
+    return { id, event: "message", data: { type: plan.event.type, message: messageView(message), conversation: conversationView(conv) } };
+  }
+  if (conversation) return { id, event: "conversation", data: { type: plan.event.type, conversation: conversationView(conversation) } };
+  const account = rows.accounts.get(plan.unipileAccountId);
+  if (account && ACCOUNT_EVENT_TYPES.includes(plan.event.type as (typeof ACCOUNT_EVENT_TYPES)[number])) {
+    return { id, event: "account", data: { type: plan.event.type, account: accountView(account) } };
+  }
+  return null;
+}

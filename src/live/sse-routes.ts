@@ -1,0 +1,147 @@
+/**
+ * @module live/sse-routes
+ * `GET /api/events/stream`: server-sent events of the caller's new messages,
+ * message status changes, conversation updates and account status changes,
+ * as the projections apply them. Each event's `id` is its log position; a
+ * client reconnecting with `Last-Event-ID` (or `?lastEventId=`) gets exactly
+ * the events after it, in log order, once. Comment heartbeats keep idle
+ * connections well inside the server's idle timeout; a user may hold a
+ * bounded number of streams; shutdown closes every stream first.
+ */
+import type { Hono, MiddlewareHandler } from "hono";
+import { streamSSE } from "hono/streaming";
+import type { Logger } from "pino";
+import { z } from "zod";
+import type { Sql } from "../db/client";
+import type { LogPosition } from "../event-store/event";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+import type { ApiDocs } from "../http/openapi";
+import { validate } from "../http/validation";
+import type { Projection } from "../projections/projection";
+import type { ProjectionRunner } from "../projections/runner";
+import { decodePosition, projectedPosition, readFeed } from "./feed";
+
+export interface LiveOptions {
+  sql: Sql;
+  runner: ProjectionRunner;
+  /** The projections whose rows the feed reads. */
+  projections: readonly Projection[];
+  logger: Logger;
+  heartbeatMs: number;
+  maxStreamsPerUser: number;
+  /** How often a stream looks for events applied by another replica. @default 1000 */
+  pollMs?: number;
+}
+
+export type LiveStreams = ReturnType<typeof createLiveStreams>;
+
+/** The open streams, per user, and their shutdown. */
+export function createLiveStreams(options: LiveOptions) {
+  const open = new Map<string, Set<() => void>>();
+  let closing = false;
+  return {
+    options,
+    get closing() {
+      return closing;
+    },
+    count: (userId: string) => open.get(userId)?.size ?? 0,
+    add(userId: string, close: () => void) {
+      const set = open.get(userId) ?? new Set();
+      set.add(close);
+      open.set(userId, set);
+      return () => {
+        set.delete(close);
+        if (set.size === 0) open.delete(userId);
+      };
+    },
+    /** Ends every stream (clients reconnect elsewhere with Last-Event-ID). */
+    async closeAll() {
+      closing = true;
+      for (const set of open.values()) for (const close of set) close();
+      const deadline = Date.now() + 2000;
+      while (open.size > 0 && Date.now() < deadline) await Bun.sleep(10);
+    },
+  };
+}
+
+const StreamQuery = z.object({ lastEventId: z.string().max(50).optional().describe("Resume after this event id (or send Last-Event-ID)") });
+
+export function registerLiveRoutes(app: Hono<AppEnv>, live: LiveStreams, authenticated: MiddlewareHandler<AppEnv>, docs: ApiDocs) {
+  const { sql, runner, logger } = live.options;
+  docs.add({
+    method: "get",
+    path: "/api/events/stream",
+    summary: "Server-sent events: the caller's messages, conversations and accounts as they change; resumable with Last-Event-ID",
+    tags: ["live"],
+    query: StreamQuery,
+    responses: { 200: { description: "An event stream (`message`, `conversation`, `account` events)", contentType: "text/event-stream" } },
+  });
+  app.get("/api/events/stream", authenticated, validate("query", StreamQuery), async (c) => {
+    const userId = c.get("principal").userId;
+    const given = c.req.header("last-event-id") ?? c.req.valid("query").lastEventId;
+    const after = given ? decodePosition(given) : null;
+    if (given && !after) throw new ApiError("VALIDATION_FAILED", "Last-Event-ID is not an event id of this stream.");
+    if (live.closing) throw new ApiError("SERVICE_UNAVAILABLE", "The service is shutting down; reconnect.");
+    if (live.count(userId) >= live.options.maxStreamsPerUser) {
+      throw new ApiError("TOO_MANY_REQUESTS", `At most ${live.options.maxStreamsPerUser} event streams per user.`, undefined, { "Retry-After": "5" });
+    }
+    let wake: () => void = () => undefined;
+    let ended = false;
+    // Set by a wake-up that comes while the stream is busy reading, so it is not slept through.
+    let pending = false;
+    const nudge = () => {
+      pending = true;
+      wake();
+    };
+    const end = () => {
+      ended = true;
+      nudge();
+    };
+    const remove = live.add(userId, end);
+    return streamSSE(c, async (stream) => {
+      stream.onAbort(end);
+      const unsubscribe = runner.onApplied(nudge);
+      try {
+        let position: LogPosition | null = after ?? (await projectedPosition(sql, live.options.projections));
+        await stream.writeSSE({ event: "ready", data: JSON.stringify({ resumedFrom: given ?? null }), retry: 2000 });
+        let lastWrite = Date.now();
+        while (!ended && !stream.aborted) {
+          pending = false;
+          const upTo = await projectedPosition(sql, live.options.projections);
+          let caughtUp = true;
+          if (upTo && position) {
+            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500 });
+            for (const item of page.items) {
+              if (ended || stream.aborted) break;
+              await stream.writeSSE({ id: item.id, event: item.event, data: JSON.stringify(item.data) });
+              lastWrite = Date.now();
+            }
+            position = page.position;
+            caughtUp = page.caughtUp;
+          } else if (upTo) {
+            position = upTo;
+          }
+          if (!caughtUp || ended || pending) continue;
+          const idle = live.options.heartbeatMs - (Date.now() - lastWrite);
+          if (idle <= 0) {
+            await stream.write(": heartbeat\n\n");
+            lastWrite = Date.now();
+          }
+          await new Promise<void>((resolve) => {
+            const timer = setTimeout(resolve, Math.max(1, Math.min(live.options.pollMs ?? 1000, idle > 0 ? idle : live.options.heartbeatMs)));
+            wake = () => {
+              clearTimeout(timer);
+              resolve();
+            };
+          });
+        }
+      } catch (error) {
+        logger.warn({ err: error, userId }, "event stream failed; the client will resume with Last-Event-ID");
+      } finally {
+        unsubscribe();
+        remove();
+      }
+    });
+  });
+}
