@@ -46,7 +46,8 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
     counts as (select stream_id, count(*)::bigint as n from fresh group by stream_id),
     bumped as (
       insert into streams as s (stream_id, version)
-      select stream_id, n from counts
+      -- One lock order for every statement: concurrent batches over the same streams cannot deadlock.
+      select stream_id, n from counts order by stream_id
       on conflict (stream_id) do update set version = s.version + excluded.version, updated_at = now()
       returning s.stream_id, s.version
     ),

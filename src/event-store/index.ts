@@ -4,13 +4,15 @@
  * every table the API serves is built from it.
  *
  * - `appendToStream`: commands, with an expected version (conflict = result).
- * - `appendFacts`: external facts, idempotent by dedupe key, many streams, one statement.
+ * - `appendFacts`: external facts, idempotent by dedupe key, many streams, one statement;
+ *   `appendFactsGrouped` shares the statement with concurrent callers (group commit).
  * - `readStream`, `readAll` (gap-safe, in `(transaction_id, global_position)` order).
  * Each append NOTIFYs `commsync_events` as a wake-up for readers.
  */
 import type { Sql } from "../db/client";
 import { appendFacts } from "./append-facts";
 import { appendToStream } from "./append-to-stream";
+import { createGroupCommit } from "./group-commit";
 import type { ExpectedVersion, NewEvent, NewStreamEvent } from "./event";
 import { readAll, type ReadAllOptions } from "./read-all";
 import { readStream, type ReadStreamOptions, readStreamVersion } from "./read-stream";
@@ -25,10 +27,13 @@ export type EventStore = ReturnType<typeof createEventStore>;
 
 /** Binds the log operations to a pool. */
 export function createEventStore(sql: Sql) {
+  const group = createGroupCommit(sql);
   return {
     appendToStream: (streamId: string, events: readonly NewEvent[], options: { expectedVersion: ExpectedVersion }) =>
       appendToStream(sql, streamId, events, options),
     appendFacts: (facts: readonly NewStreamEvent[]) => appendFacts(sql, facts),
+    /** `appendFacts` with group commit: concurrent callers share one statement and one commit (webhooks). */
+    appendFactsGrouped: (facts: readonly NewStreamEvent[]) => group.append(facts),
     readStream: (streamId: string, options?: ReadStreamOptions) => readStream(sql, streamId, options),
     readStreamVersion: (streamId: string) => readStreamVersion(sql, streamId),
     readAll: (options?: ReadAllOptions) => readAll(sql, options),

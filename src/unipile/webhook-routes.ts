@@ -80,7 +80,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: WebhookRoutesDeps
       return c.json({ received: true as const, kind: classified.kind, duplicate: result.duplicate, position: result.globalPosition }, 200);
     }
     const dedupeKey = fact.dedupeKey ?? `unipile-webhook:${digest(text).toString("hex")}`;
-    const [result] = await deps.eventStore.appendFacts([{ streamId: fact.streamId, type: fact.type, data: fact.data, metadata, dedupeKey }]);
+    const [result] = await deps.eventStore.appendFactsGrouped([{ streamId: fact.streamId, type: fact.type, data: fact.data, metadata, dedupeKey }]);
     if (!result) throw new Error("webhook fact not stored");
     if (classified.kind === "messaging" && !result.duplicate) {
       const body = classified.body;
