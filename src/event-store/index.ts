@@ -19,6 +19,7 @@ import { readStream, type ReadStreamOptions, readStreamVersion } from "./read-st
 
 export * from "./event";
 export { EVENTS_CHANNEL } from "./rows";
+export type { EventFilter, EventMatch } from "./event-filter";
 export type { ReadAllOptions, ReadAllResult } from "./read-all";
 export type { ReadStreamOptions } from "./read-stream";
 export { appendFacts, appendToStream, readAll, readStream, readStreamVersion };

@@ -4,15 +4,18 @@
  */
 import type { Queryable } from "../db/client";
 import { compareLogPositions, LOG_START, type LogPosition, type RecordedEvent } from "./event";
+import { commonConditions, type EventFilter, type EventMatch, matchConditions } from "./event-filter";
 import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from "./rows";
 
-export interface ReadAllOptions {
+/**
+ * Filters (`types`, `anyOf`, times, positions) only choose which events come
+ * back: the returned `position` still moves past the others.
+ */
+export interface ReadAllOptions extends EventFilter {
   /** Read strictly after this pair. @default LOG_START */
   after?: LogPosition;
   /** @default 1000 */
   limit?: number;
-  /** Only these event types (the returned `position` still moves past the others). */
-  types?: readonly string[];
   /** Do not read past this pair (inclusive). */
   upTo?: LogPosition;
 }
@@ -38,8 +41,8 @@ export interface ReadAllResult {
 export async function readAll(sql: Queryable, options: ReadAllOptions = {}): Promise<ReadAllResult> {
   const after = options.after ?? LOG_START;
   const limit = options.limit ?? 1000;
-  const types = options.types ? [...options.types] : null;
   const upTo = options.upTo ?? null;
+  const anyOf = options.anyOf ?? [];
   const rows = await sql<(EventRow & { head_xid: string | null; head_pos: number | null })[]>`
     with snap as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin),
     head as (
@@ -48,15 +51,7 @@ export async function readAll(sql: Queryable, options: ReadAllOptions = {}): Pro
         ${upTo ? sql`and (e.transaction_id, e.global_position) <= (${upTo.transactionId}::xid8, ${upTo.globalPosition}::bigint)` : sql``}
       order by e.transaction_id desc, e.global_position desc limit 1
     ),
-    page as (
-      select ${sql.unsafe(EVENT_COLUMNS)} from events, snap
-      where (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
-        and transaction_id < snap.xmin
-        ${types ? sql`and type = any(${types})` : sql``}
-        ${upTo ? sql`and (transaction_id, global_position) <= (${upTo.transactionId}::xid8, ${upTo.globalPosition}::bigint)` : sql``}
-      order by events.transaction_id, global_position
-      limit ${limit}
-    )
+    page as (${anyOf.length > 1 ? unionPage(sql, options, after, limit, anyOf) : simplePage(sql, options, after, limit, anyOf[0])})
     select p.*, h.transaction_id::text as head_xid, h.global_position as head_pos
     from (select 1) one
     left join page p on true
@@ -75,6 +70,49 @@ export async function readAll(sql: Queryable, options: ReadAllOptions = {}): Pro
   // Fewer than a page: everything visible up to the head was read (or filtered out).
   const position = pickLater(after, head, last);
   return { events, position, caughtUp: true };
+}
+
+/** The visible, unread window of the log, with the filters every alternative shares. */
+function unread(sql: Queryable, options: ReadAllOptions, after: LogPosition) {
+  const { upTo } = options;
+  return sql`
+    (transaction_id, global_position) > (${after.transactionId}::xid8, ${after.globalPosition}::bigint)
+    and transaction_id < snap.xmin
+    ${upTo ? sql`and (transaction_id, global_position) <= (${upTo.transactionId}::xid8, ${upTo.globalPosition}::bigint)` : sql``}
+    ${commonConditions(sql, options)}
+  `;
+}
+
+function simplePage(sql: Queryable, options: ReadAllOptions, after: LogPosition, limit: number, match: EventMatch | undefined) {
+  return sql`
+    select ${sql.unsafe(EVENT_COLUMNS)} from events, snap
+    where ${unread(sql, options, after)} ${match ? matchConditions(sql, match) : sql``}
+    order by events.transaction_id, global_position
+    limit ${limit}
+  `;
+}
+
+/**
+ * Several alternatives (an account's own stream, or events naming it): each
+ * is read in log order on its own, through its own index, and the first
+ * `limit` of their union are kept. One `OR` would make Postgres collect and
+ * sort every matching event for every page.
+ */
+function unionPage(sql: Queryable, options: ReadAllOptions, after: LogPosition, limit: number, anyOf: readonly EventMatch[]) {
+  const branch = (match: EventMatch) => sql`(
+    select transaction_id, global_position from events, snap
+    where ${unread(sql, options, after)} ${matchConditions(sql, match)}
+    order by transaction_id, global_position
+    limit ${limit}
+  )`;
+  const branches = anyOf.slice(1).reduce((union, match) => sql`${union} union ${branch(match)}`, branch(anyOf[0] as EventMatch));
+  return sql`
+    select ${sql.unsafe(EVENT_COLUMNS)} from events
+    where global_position in (
+      select global_position from (${branches}) k order by transaction_id, global_position limit ${limit}
+    )
+    order by events.transaction_id, global_position
+  `;
 }
 
 function pickLater(after: LogPosition, head: LogPosition | null, last: RecordedEvent | undefined): LogPosition {
