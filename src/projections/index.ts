@@ -4,7 +4,7 @@
  * the contract, runner.ts for the live loop, rebuild.ts for replay and verify.
  */
 export * from "./projection";
-export { createRowMapper, createTableWriter, defineRowProjection, type RowProjectionSpec } from "./row-projection";
+export { createRowMapper, createTableWriter, defineRowProjection, type RowFold, type RowProjection, type RowProjectionSpec } from "./row-projection";
 export { applyNextBatch } from "./apply-batch";
 export { readCheckpoint } from "./checkpoints";
 export { createProjectionRunner, projectionStatus, type ProjectionRunner, type ProjectionStatus } from "./runner";

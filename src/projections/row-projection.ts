@@ -117,9 +117,21 @@ export function createTableWriter<Table extends PgTable>(template: Table, keyCol
   };
 }
 
+/**
+ * A row projection's pure fold, kept on the projection so auditors can replay
+ * it in memory (a row as it stood at a past point) with exactly the code that
+ * builds the live table.
+ */
+export interface RowFold<Row> {
+  keysOf: (event: RecordedEvent) => readonly string[];
+  evolve: (row: Row | null, event: RecordedEvent, key: string) => Row | null;
+}
+
+export type RowProjection<Row> = Projection & { readonly fold: RowFold<Row> };
+
 export function defineRowProjection<Table extends PgTable, Row extends Table["$inferSelect"]>(
   spec: RowProjectionSpec<Table, Row>,
-): Projection {
+): RowProjection<Row> {
   const template = spec.table.make(spec.table.name);
   const writer = createTableWriter(template, spec.table.key(template));
 
@@ -128,6 +140,7 @@ export function defineRowProjection<Table extends PgTable, Row extends Table["$i
     version: spec.version,
     eventTypes: spec.eventTypes,
     tables: [spec.table.name],
+    fold: { keysOf: spec.keysOf, evolve: spec.evolve },
     async apply(tx: TransactionSql, events: readonly RecordedEvent[], names: TableNames) {
       const table = names[spec.table.name] ?? spec.table.name;
       const touched = events.map((event) => ({ event, keys: spec.keysOf(event) }));
