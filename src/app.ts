@@ -9,6 +9,7 @@ import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { z } from "zod";
 import { registerAccountRoutes } from "./accounts/routes";
+import { registerAuditRoutes } from "./audit";
 import type { Deps } from "./deps";
 import type { AppEnv } from "./http/app-env";
 import { requireAuth } from "./http/auth";
@@ -82,6 +83,7 @@ export function createApp(deps: Deps) {
     },
     docs,
   );
+  registerAuditRoutes(app, { sql: deps.sql, projections: deps.projections, authenticated }, docs);
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);
   registerLiveRoutes(app, deps.live, authenticated, docs);
