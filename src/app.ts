@@ -18,6 +18,7 @@ import { ApiError, errorResponse, handleError } from "./http/errors";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
 import { requestLogger } from "./http/request-logger";
+import { registerSyncRoutes } from "./sync/routes";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
 import { registerMessagingRoutes } from "./messaging/routes";
 import { registerSendRoutes } from "./messaging/send-routes";
@@ -84,6 +85,7 @@ export function createApp(deps: Deps) {
     docs,
   );
   registerAuditRoutes(app, { sql: deps.sql, projections: deps.projections, authenticated }, docs);
+  registerSyncRoutes(app, { sql: deps.sql, runner: deps.runner, sync: deps.sync, authenticated }, docs);
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);
   registerLiveRoutes(app, deps.live, authenticated, docs);

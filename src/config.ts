@@ -69,6 +69,13 @@ const EnvSchema = z.object({
     ACCOUNT_EXPIRY_INTERVAL_MS: int(5000, 10),
     ACCOUNT_CHECK_INTERVAL_MS: int(60000, 10),
     BACKGROUND_JOBS_ENABLED: bool(true),
+    SYNC_ENABLED: bool(true),
+    SYNC_INTERVAL_MS: int(30000, 10),
+    SYNC_OVERLAP_MS: int(5 * 60 * 1000, 0),
+    SYNC_LEASE_MS: int(60000, 200),
+    SYNC_CONCURRENCY: int(4, 1, 64),
+    SYNC_MAX_BACKOFF_MS: int(5 * 60 * 1000, 10),
+    SYNC_CATCH_UP_AFTER_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).optional()),
 });
 
 /**
@@ -139,6 +146,22 @@ export interface Config {
     /** Run the expiry and status-check loops in this process. */
     backgroundJobs: boolean;
   };
+  sync: {
+    /** Start the background sync with the service (POST /api/unipile/start-sync starts it anyway). */
+    enabled: boolean;
+    /** Time between two polls of one account (jittered ±20%). */
+    intervalMs: number;
+    /** The poll re-reads this much before its position (out-of-order arrivals, clock skew). */
+    overlapMs: number;
+    /** An account's lease: a crashed instance's accounts are taken over after this. */
+    leaseMs: number;
+    /** Accounts one instance syncs at the same time. */
+    concurrency: number;
+    /** Longest wait after failures. */
+    maxBackoffMs: number;
+    /** An account not synced for this long (service or Unipile down) gets a recorded catch-up. */
+    catchUpAfterMs: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -196,6 +219,15 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       expiryIntervalMs: e.ACCOUNT_EXPIRY_INTERVAL_MS,
       checkIntervalMs: e.ACCOUNT_CHECK_INTERVAL_MS,
       backgroundJobs: e.BACKGROUND_JOBS_ENABLED,
+    },
+    sync: {
+      enabled: e.SYNC_ENABLED,
+      intervalMs: e.SYNC_INTERVAL_MS,
+      overlapMs: e.SYNC_OVERLAP_MS,
+      leaseMs: e.SYNC_LEASE_MS,
+      concurrency: e.SYNC_CONCURRENCY,
+      maxBackoffMs: e.SYNC_MAX_BACKOFF_MS,
+      catchUpAfterMs: e.SYNC_CATCH_UP_AFTER_MS ?? Math.max(3 * e.SYNC_INTERVAL_MS, 60_000),
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -22,6 +22,7 @@ import { createProjectionRunner, type ProjectionRunner } from "./projections/run
 import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
 import { createMessagingFetcher, type MessagingFetcher } from "./messaging/fetcher";
 import { createReadService, type ReadService } from "./messaging/read-service";
+import { createSyncService, type SyncService } from "./sync";
 import { createSendService, type SendService } from "./messaging/send-service";
 import { createLiveStreams, type LiveStreams } from "./live/sse-routes";
 
@@ -42,6 +43,8 @@ export interface Deps {
   messaging: { sends: SendService; reads: ReadService; fetcher: MessagingFetcher };
   /** Open server-sent event streams. */
   live: LiveStreams;
+  /** Polling, history import and gap filling (started by main.ts when SYNC_ENABLED). */
+  sync: SyncService;
   unipile: {
     gateway: UnipileGateway;
     /** `sandbox` when the service talks to its own Unipile sandbox. */
@@ -107,6 +110,15 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     reads: createReadService({ sql, eventStore, gateway, runner, clock }),
     fetcher: createMessagingFetcher({ sql, eventStore, gateway, clock, logger: logger.child({ component: "unipile-lookups" }) }),
   };
+  const sync = createSyncService({
+    sql,
+    eventStore,
+    gateway,
+    clock,
+    ids,
+    logger: logger.child({ component: "sync" }),
+    settings: config.sync,
+  });
   return {
     config,
     logger,
@@ -130,6 +142,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       heartbeatMs: config.live.heartbeatMs,
       maxStreamsPerUser: config.live.maxStreamsPerUser,
     }),
+    sync,
     unipile: {
       gateway,
       mode: options.unipile.mode,

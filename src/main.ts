@@ -84,6 +84,10 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
     cleanups.push({ name: "account monitor", run: deps.accountMonitor.stop });
   }
 
+  if (config.sync.enabled) deps.sync.start();
+  // POST /api/unipile/start-sync may start it later: stopped on the way out either way.
+  cleanups.push({ name: "sync", run: deps.sync.stop });
+
   const app = createApp(deps);
   const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 60 });
   cleanups.push({

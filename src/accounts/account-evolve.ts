@@ -30,7 +30,29 @@ export interface AccountRow {
   /** When Unipile last said a history sync finished (SYNC_SUCCESS). */
   lastSync: Date | null;
   disconnectedAt: Date | null;
+  // The sync (src/sync), folded by account-sync-evolve.ts.
+  /** The latest history import: its run, why it ran, its state and progress. */
+  backfillRunId: string | null;
+  backfillReason: string | null;
+  backfillState: BackfillRowState | null;
+  backfillStartedAt: Date | null;
+  backfillCompletedAt: Date | null;
+  backfillChatsDone: number;
+  backfillMessagesSeen: number;
+  /** Messages of this import that the log did not have before. */
+  backfillMessagesImported: number;
+  /** Unipile's message time up to which the poll has read. */
+  syncPosition: Date | null;
+  /** When a poll was last recorded (it found something, filled a gap or caught up). */
+  syncLastRunAt: Date | null;
+  syncLastTrigger: string | null;
+  /** Every message the log has from the poll or a backfill rather than from a webhook. */
+  syncMessagesImported: number;
+  /** The account left `connected` then and the gap since is not yet filled. */
+  syncGapSince: Date | null;
 }
+
+export type BackfillRowState = "running" | "done";
 
 const blank = (unipileAccountId: string, at: Date): AccountRow => ({
   unipileAccountId,
@@ -50,6 +72,19 @@ const blank = (unipileAccountId: string, at: Date): AccountRow => ({
   connectedAt: null,
   lastSync: null,
   disconnectedAt: null,
+  backfillRunId: null,
+  backfillReason: null,
+  backfillState: null,
+  backfillStartedAt: null,
+  backfillCompletedAt: null,
+  backfillChatsDone: 0,
+  backfillMessagesSeen: 0,
+  backfillMessagesImported: 0,
+  syncPosition: null,
+  syncLastRunAt: null,
+  syncLastTrigger: null,
+  syncMessagesImported: 0,
+  syncGapSince: null,
 });
 
 function withStatus(row: AccountRow, status: AccountStatus, reason: string, at: Date): AccountRow {
@@ -64,6 +99,13 @@ function withStatus(row: AccountRow, status: AccountStatus, reason: string, at: 
     qrExpiresAt: status === "pending" ? row.qrExpiresAt : null,
   };
 }
+
+/**
+ * Leaving `connected` for anything but the end (credentials lost, error,
+ * stopped, …) opens a gap: Unipile sends no message webhooks meanwhile, so
+ * the sync fills it once the account is back (account-sync-evolve.ts closes it).
+ */
+const opensGap = (before: AccountStatus, after: AccountStatus) => before === "connected" && after !== "connected" && !TERMINAL.includes(after);
 
 export function evolveAccount(current: AccountRow | null, event: AccountEvent): AccountRow | null {
   const at = new Date(event.data.at);
@@ -98,6 +140,7 @@ export function evolveAccount(current: AccountRow | null, event: AccountEvent): 
         ...next,
         unipileStatus,
         lastSync: unipileStatus.toUpperCase() === "SYNC_SUCCESS" ? at : next.lastSync,
+        syncGapSince: opensGap(row.status, next.status) ? (row.syncGapSince ?? at) : row.syncGapSince,
       };
     }
     case "AccountDetailsObserved":

@@ -2,8 +2,8 @@
  * @module accounts/accounts-table
  * The accounts projection's table (the original design's `UnipileAccount`).
  */
-import { index, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
-import type { AccountRow } from "./account-evolve";
+import { index, integer, pgTable, text, timestamp, uuid } from "drizzle-orm/pg-core";
+import type { AccountRow, BackfillRowState } from "./account-evolve";
 import type { AccountStatus } from "./status-mapping";
 
 const ts = (name: string) => timestamp(name, { withTimezone: true, precision: 3 });
@@ -29,6 +29,19 @@ export const makeAccountsTable = (name: string) =>
       connectedAt: ts("connected_at"),
       lastSync: ts("last_sync"),
       disconnectedAt: ts("disconnected_at"),
+      backfillRunId: uuid("backfill_run_id"),
+      backfillReason: text("backfill_reason"),
+      backfillState: text("backfill_state").$type<BackfillRowState>(),
+      backfillStartedAt: ts("backfill_started_at"),
+      backfillCompletedAt: ts("backfill_completed_at"),
+      backfillChatsDone: integer("backfill_chats_done").notNull().default(0),
+      backfillMessagesSeen: integer("backfill_messages_seen").notNull().default(0),
+      backfillMessagesImported: integer("backfill_messages_imported").notNull().default(0),
+      syncPosition: ts("sync_position"),
+      syncLastRunAt: ts("sync_last_run_at"),
+      syncLastTrigger: text("sync_last_trigger"),
+      syncMessagesImported: integer("sync_messages_imported").notNull().default(0),
+      syncGapSince: ts("sync_gap_since"),
     },
     (t) => [index(`${name}_user_idx`).on(t.userId, t.createdAt), index(`${name}_status_idx`).on(t.status)],
   );

@@ -6,3 +6,4 @@ export { events, streams } from "../event-store/schema";
 export { projectionCheckpoints } from "../projections/schema";
 export { accounts } from "../accounts/accounts-table";
 export { conversations, messages, messagingAccounts } from "../messaging/tables";
+export { syncLeases } from "../sync/leases-table";

@@ -88,6 +88,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     async close() {
       await deps.live.closeAll();
       await deps.accountMonitor.stop();
+      await deps.sync.stop();
       await deps.messaging.fetcher.stop();
       await deps.runner.stop();
       await server.stop(true);
