@@ -1,0 +1,462 @@
+/**
+ * `bun run bench`: the service's benchmark, on this machine and loopback only.
+ *
+ *   bun run bench                         the full run (about 10 minutes)
+ *   bun run bench -- --smoke              a few hundred events per part, no targets (the suite runs it)
+ *   bun run bench -- --only ingest,lag    some parts (ingest, lag, replay, queries); memory is always reported
+ *   bun run bench -- --events 200000 …    sizes: see SIZES below for every flag
+ *
+ * It starts everything itself, each in its own process, as in production: a
+ * fresh embedded Postgres (temporary data folder, free port), the Unipile
+ * sandbox, and the service (`bun src/main.ts`, NODE_ENV=production, LOG_LEVEL=warn,
+ * no sync or background jobs). Five WhatsApp accounts are linked through the
+ * real API and the sandbox's QR scan; the sandbox seeds their chats. Load comes
+ * from other processes (scripts/bench/load.ts, generate.ts, replay.ts).
+ *
+ * 1. ingest: distinct message_received webhooks POSTed at a fixed concurrency;
+ *    reference: the same bodies, one INSERT per statement, into a plain table.
+ * 2. lag: webhooks on an open-loop schedule; every Nth message is read back
+ *    through GET /api/conversations/:id/messages until it shows.
+ * 3. replay: the log filled with generated facts (COPY), the service stopped,
+ *    every projection rebuilt; reference: a plain cursor scan of the log.
+ * 4. queries: the service restarted on the replayed tables; sequential GETs of
+ *    the conversation list (first page, deep cursor) and a big conversation's
+ *    messages (first page, deep cursor).
+ * 5. memory: the service's RSS sampled throughout (both of its runs).
+ *
+ * Output: one JSON line per figure, then a table. Every process, the
+ * Postgres server and the temporary folder are removed at the end, on
+ * failure and on Ctrl-C.
+ */
+import { randomBytes } from "node:crypto";
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { runMigrations } from "../src/db/migrate";
+import { signToken } from "../src/http/auth";
+import { type BenchChat, type BenchWorld, type Figure, figure, freePort, machineInfo, memorySampler, round, sleep, type Target } from "./bench/common";
+
+const ROOT = resolve(import.meta.dir, "..");
+const PARTS = ["ingest", "lag", "replay", "queries"] as const;
+type Part = (typeof PARTS)[number];
+
+const SIZES = {
+  accounts: { full: 5, smoke: 5 },
+  chats: { full: 1000, smoke: 20 },
+  "ingest-count": { full: 20000, smoke: 300 },
+  concurrency: { full: 32, smoke: 8 },
+  warmup: { full: 500, smoke: 20 },
+  "lag-rate": { full: 1000, smoke: 100 },
+  "lag-seconds": { full: 20, smoke: 2 },
+  "lag-sample": { full: 10, smoke: 5 },
+  events: { full: 1_000_000, smoke: 600 },
+  conversations: { full: 100_000, smoke: 60 },
+  big: { full: 10_000, smoke: 100 },
+  "batch-size": { full: 2000, smoke: 2000 },
+  "query-requests": { full: 1000, smoke: 20 },
+  deep: { full: 50_000, smoke: 30 },
+  "message-deep": { full: 5000, smoke: 40 },
+} as const;
+type SizeKey = keyof typeof SIZES;
+
+const { values } = parseArgs({
+  args: process.argv.slice(2).filter((a) => a !== "--"),
+  options: {
+    smoke: { type: "boolean", default: false },
+    only: { type: "string" },
+    "keep-temp": { type: "boolean", default: false },
+    ...Object.fromEntries(Object.keys(SIZES).map((key) => [key, { type: "string" as const }])),
+  },
+});
+const smoke = values.smoke === true;
+const size = (key: SizeKey): number => {
+  const given = (values as Record<string, unknown>)[key];
+  const value = typeof given === "string" ? Number(given) : SIZES[key][smoke ? "smoke" : "full"];
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${key} must be a positive number`);
+  return value;
+};
+const parts = new Set<Part>(
+  values.only ? (values.only.split(",").map((p) => p.trim()) as Part[]) : PARTS,
+);
+for (const part of parts) if (!PARTS.includes(part)) throw new Error(`--only: unknown part ${part} (known: ${PARTS.join(", ")})`);
+/** Targets apply to full runs only. */
+const target = (op: Target["op"], value: number): Target | null => (smoke ? null : { op, value });
+
+// ---------------------------------------------------------------- processes and clean-up
+
+interface Child {
+  name: string;
+  proc: Bun.Subprocess;
+  logFile?: string;
+}
+
+const children = new Set<Child>();
+const temp = mkdtempSync(join(tmpdir(), "commsync-bench-"));
+let cleaning: Promise<void> | null = null;
+
+const bun = process.execPath;
+
+function spawnDaemon(name: string, args: string[], env: Record<string, string>, stdin: "pipe" | "ignore" = "ignore"): Child {
+  const logFile = join(temp, `${name}.log`);
+  const fd = openSync(logFile, "a");
+  const proc = Bun.spawn([bun, "--no-env-file", ...args], { cwd: ROOT, env, stdin, stdout: fd, stderr: fd });
+  closeSync(fd);
+  const child = { name, proc, logFile };
+  children.add(child);
+  void proc.exited.then(() => children.delete(child));
+  return child;
+}
+
+async function stopChild(child: Child, timeoutMs = 20_000) {
+  if (child.proc.exitCode !== null || child.proc.signalCode !== null) return;
+  child.proc.kill("SIGTERM");
+  const exited = await Promise.race([child.proc.exited.then(() => true), sleep(timeoutMs).then(() => false)]);
+  if (!exited) {
+    child.proc.kill("SIGKILL");
+    await child.proc.exited;
+  }
+  children.delete(child);
+}
+
+function logTail(child: Child, lines = 30): string {
+  if (!child.logFile || !existsSync(child.logFile)) return "";
+  return readFileSync(child.logFile, "utf8").split("\n").slice(-lines).join("\n");
+}
+
+/** Runs a tool process to its end; its last stdout line is `{"result": …}`. */
+async function runTool<T>(name: string, args: string[], env: Record<string, string> = baseEnv()): Promise<T> {
+  const proc = Bun.spawn([bun, "--no-env-file", ...args], { cwd: ROOT, env, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const child: Child = { name, proc };
+  children.add(child);
+  const out = await new Response(proc.stdout).text();
+  const code = await proc.exited;
+  children.delete(child);
+  const last = out.trim().split("\n").pop() ?? "";
+  if (code !== 0 || !last.startsWith('{"result"')) throw new Error(`${name} failed (exit ${code}):\n${out.slice(-2000)}`);
+  return (JSON.parse(last) as { result: T }).result;
+}
+
+async function cleanup() {
+  cleaning ??= (async () => {
+    const all = [...children];
+    const postgresHolder = all.filter((c) => c.name === "postgres");
+    await Promise.all(all.filter((c) => c.name !== "postgres").map((c) => stopChild(c)));
+    await Promise.all(postgresHolder.map((c) => stopChild(c, 30_000)));
+    if (values["keep-temp"]) console.error(`bench: temporary folder kept: ${temp}`);
+    else rmSync(temp, { recursive: true, force: true });
+  })();
+  return cleaning;
+}
+
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.on(signal, () => {
+    console.error(`bench: ${signal}, stopping everything`);
+    void cleanup().finally(() => process.exit(signal === "SIGINT" ? 130 : 143));
+  });
+}
+
+function baseEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = { TZ: "UTC", PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? "/root" };
+  return { ...env, ...extra };
+}
+
+async function waitFor<T>(what: string, child: Child | null, probe: () => Promise<T | null>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => null);
+    if (value !== null) return value;
+    if (child && child.proc.exitCode !== null) throw new Error(`${child.name} exited (${child.proc.exitCode}) before ${what}:\n${logTail(child)}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${child ? `:\n${logTail(child)}` : ""}`);
+    await sleep(100);
+  }
+}
+
+// ---------------------------------------------------------------- the run
+
+const runStarted = performance.now();
+/** Progress on stderr (stdout carries the figures). */
+const step = (what: string) => console.error(`bench: [${round((performance.now() - runStarted) / 1000, 1)} s] ${what}`);
+
+const figures: Figure[] = [];
+const problems: string[] = [];
+function report(f: Figure) {
+  figures.push(f);
+  console.log(JSON.stringify(f));
+}
+
+async function main() {
+  const started = Date.now();
+  const pgPort = freePort();
+  const pg: Child = spawnDaemon("postgres", ["scripts/bench/postgres.ts", join(temp, "pg"), String(pgPort)], baseEnv(), "pipe");
+  const databaseUrl = `postgres://postgres:postgres@127.0.0.1:${pgPort}/postgres`;
+  const probe = postgres(databaseUrl, { max: 1, connect_timeout: 2, onnotice: () => undefined });
+  const [{ server_version: pgVersion } = { server_version: "?" }] = await waitFor("postgres", pg, () => probe<{ server_version: string }[]>`show server_version`, 120_000);
+  await probe.end({ timeout: 2 });
+  await runMigrations(databaseUrl);
+  step(`postgres ${pgVersion} up on port ${pgPort}`);
+
+  console.log(
+    JSON.stringify({
+      run: {
+        date: new Date().toISOString(),
+        mode: smoke ? "smoke" : "full",
+        parts: [...parts],
+        machine: machineInfo(),
+        postgres: pgVersion,
+        sizes: Object.fromEntries(Object.keys(SIZES).map((k) => [k, size(k as SizeKey)])),
+      },
+    }),
+  );
+
+  const sandboxPort = freePort();
+  const sandboxToken = randomBytes(18).toString("base64url");
+  const sandbox = spawnDaemon("sandbox", ["scripts/sandbox.ts"], baseEnv({ SANDBOX_PORT: String(sandboxPort), SANDBOX_ACCESS_TOKEN: sandboxToken, LOG_LEVEL: "warn" }));
+  const sandboxUrl = `http://127.0.0.1:${sandboxPort}`;
+  const sandboxApi = async <T>(method: string, path: string, body?: unknown): Promise<T> => {
+    const response = await fetch(`${sandboxUrl}${path}`, {
+      method,
+      headers: { "x-api-key": sandboxToken, ...(body === undefined ? {} : { "content-type": "application/json" }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    if (!response.ok) throw new Error(`sandbox ${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+  await waitFor("the sandbox", sandbox, async () => (await fetch(`${sandboxUrl}/api/v1/accounts`, { headers: { "x-api-key": sandboxToken } })).ok || null);
+
+  const servicePort = freePort();
+  const serviceUrl = `http://127.0.0.1:${servicePort}`;
+  const jwtSecret = randomBytes(32).toString("base64url");
+  const webhookSecret = randomBytes(24).toString("base64url");
+  const serviceEnv = baseEnv({
+    NODE_ENV: "production",
+    HOST: "127.0.0.1",
+    PORT: String(servicePort),
+    DATABASE_URL: databaseUrl,
+    AUTH_JWT_SECRET: jwtSecret,
+    UNIPILE_DSN: sandboxUrl,
+    UNIPILE_ACCESS_TOKEN: sandboxToken,
+    UNIPILE_WEBHOOK_SECRET: webhookSecret,
+    PUBLIC_URL: serviceUrl,
+    LOG_LEVEL: "warn",
+    SYNC_ENABLED: "false",
+    BACKGROUND_JOBS_ENABLED: "false",
+  });
+  const servicePeaks: { phase: string; peakMb: number }[] = [];
+  let serviceRuns = 0;
+  const startService = async () => {
+    serviceRuns++;
+    const service = spawnDaemon(`service-${serviceRuns}`, ["src/main.ts"], serviceEnv);
+    const sampler = memorySampler(service.proc.pid, 100);
+    await waitFor("the service", service, async () => (await fetch(`${serviceUrl}/ready`)).ok || null);
+    return { service, sampler };
+  };
+  const phasePeak = (phase: string, sampler: ReturnType<typeof memorySampler>) => {
+    servicePeaks.push({ phase, peakMb: round(sampler.peakMb, 1) });
+  };
+
+  let { service, sampler } = await startService();
+  step("sandbox and service up");
+  let serviceRunning = true;
+  const userId = "bench-user";
+  const token = await signToken(jwtSecret, { sub: userId, expiresIn: "12h" });
+  const api = async <T>(method: string, path: string): Promise<T> => {
+    const response = await fetch(`${serviceUrl}${path}`, { method, headers: { authorization: `Bearer ${token}` } });
+    if (!response.ok) throw new Error(`service ${method} ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as T;
+  };
+
+  // Five accounts, linked the way a user links them: connect, scan the QR, wait for "connected".
+  const accountCount = size("accounts");
+  const chatsPerAccount = Math.ceil(size("chats") / accountCount);
+  const accounts: BenchWorld["accounts"] = [];
+  const chats: BenchChat[] = [];
+  for (let a = 0; a < accountCount; a++) {
+    const phone = `3361000${String(a + 1).padStart(5, "0")}`;
+    const connection = await api<{ accountId: string; accountIdentifier: string }>("POST", "/api/unipile/connect-whatsapp");
+    await sandboxApi("POST", `/sandbox/accounts/${connection.accountIdentifier}/scan`, { phone_number: phone, name: `Bench ${a + 1}` });
+    const seeded = await sandboxApi<{ chat_ids: string[] }>("POST", `/sandbox/accounts/${connection.accountIdentifier}/history`, { chats: chatsPerAccount, messages_per_chat: 0 });
+    for (const chatId of seeded.chat_ids) {
+      const chat = await sandboxApi<{ provider_id: string; type: number; name: string | null }>("GET", `/api/v1/chats/${chatId}`);
+      const members = await sandboxApi<{ items: { id: string; provider_id: string; name: string; is_self: number }[] }>("GET", `/api/v1/chats/${chatId}/attendees`);
+      const contact = members.items.find((m) => !m.is_self);
+      if (!contact) throw new Error(`sandbox chat ${chatId} has no contact`);
+      chats.push({
+        unipileAccountId: connection.accountIdentifier,
+        accountPhone: phone,
+        chatId,
+        providerChatId: chat.provider_id,
+        isGroup: chat.type === 1,
+        subject: chat.type === 1 ? chat.name : null,
+        contact: { attendeeId: contact.id, name: contact.name, phone: contact.provider_id.replace(/@.*$/, "") },
+      });
+    }
+    accounts.push({ accountId: connection.accountId, unipileAccountId: connection.accountIdentifier, phone });
+  }
+  for (const account of accounts) {
+    await waitFor(`account ${account.accountId} connected`, service, async () => {
+      const status = await api<{ status: string }>("GET", `/api/unipile/check-status?accountId=${account.accountId}`);
+      return status.status === "connected" ? true : null;
+    });
+  }
+  step(`${accountCount} accounts connected, ${chats.length} chats seeded`);
+  const world: BenchWorld = { serviceUrl, sandboxUrl, sandboxToken, databaseUrl, webhookSecret, token, userId, accounts, chats: chats.slice(0, size("chats")) };
+  const worldFile = join(temp, "world.json");
+  writeFileSync(worldFile, JSON.stringify(world));
+  const runId = randomBytes(4).toString("hex");
+
+  /** Waits until the service's projections have applied everything (and its lookups have settled). */
+  const settle = async () => {
+    await waitFor("the projections to catch up", service, async () => {
+      const ready = (await (await fetch(`${serviceUrl}/ready`)).json()) as { projections: { lagEvents: number }[] };
+      return ready.projections.every((p) => p.lagEvents === 0) ? true : null;
+    }, 300_000);
+    await sleep(smoke ? 200 : 2000);
+  };
+
+  if (parts.has("ingest")) {
+    step("ingest");
+    interface Side { p50: number; p99: number; perSecond: number; accepted: number; errors: number; seconds: number }
+    const r = await runTool<{ bodyBytes: number; count: number; reference: Side & { rows: number }; service: Side }>("load-ingest", [
+      "scripts/bench/load.ts", "ingest", worldFile,
+      "--count", String(size("ingest-count")), "--concurrency", String(size("concurrency")), "--warmup", String(size("warmup")), "--run", runId,
+    ]);
+    if (r.service.errors > 0) problems.push(`ingest: ${r.service.errors} webhooks were not answered 200`);
+    if (r.reference.errors > 0) problems.push(`ingest: ${r.reference.errors} reference inserts failed`);
+    const ref = (name: string, value: number, unit: string) => ({ figure: `ingest.reference.${name}`, value: round(value), unit });
+    const note = `${r.count} webhooks of ${Math.round(r.bodyBytes)} bytes, concurrency ${size("concurrency")}, ${size("chats")} chats on ${accountCount} accounts`;
+    report(figure("ingest.accepted_per_s", r.service.perSecond, "webhooks/s", null, { reference: ref("inserts_per_s", r.reference.perSecond, "inserts/s"), ratio: r.service.perSecond / r.reference.perSecond, note }));
+    report(figure("ingest.ratio", r.service.perSecond / r.reference.perSecond, "x", target(">=", 1.0), { note: "accepted webhooks/s ÷ single-row inserts/s" }));
+    report(figure("ingest.p50_ms", r.service.p50, "ms", null, { reference: ref("p50_ms", r.reference.p50, "ms"), ratio: r.service.p50 / r.reference.p50 }));
+    report(figure("ingest.p99_ms", r.service.p99, "ms", target("<=", 25), { reference: ref("p99_ms", r.reference.p99, "ms"), ratio: r.service.p99 / r.reference.p99 }));
+    await settle();
+    phasePeak("ingest", sampler);
+  }
+
+  if (parts.has("lag")) {
+    step("lag");
+    interface Summary { p50: number; p99: number; count: number; max: number }
+    const r = await runTool<{ achievedRate: number; total: number; errors: number; notVisible: number; sampleEvery: number; lag: Summary; webhook: Summary; scheduleDelay: Summary }>("load-lag", [
+      "scripts/bench/load.ts", "lag", worldFile,
+      "--rate", String(size("lag-rate")), "--seconds", String(size("lag-seconds")), "--sample", String(size("lag-sample")), "--run", runId,
+    ]);
+    if (r.errors > 0) problems.push(`lag: ${r.errors} webhooks were not answered 200`);
+    if (r.notVisible > 0) problems.push(`lag: ${r.notVisible} sampled messages never showed within 10 s`);
+    const note = `${r.total} webhooks at ${round(r.achievedRate)}/s scheduled (open loop), every ${r.sampleEvery}th read back (${r.lag.count} samples); schedule slip p99 ${round(r.scheduleDelay.p99)} ms`;
+    report(figure("lag.p50_ms", r.lag.p50, "ms", null, { note }));
+    report(figure("lag.p99_ms", r.lag.p99, "ms", target("<=", 100), { note: `max ${round(r.lag.max)} ms` }));
+    report(figure("lag.webhook_p99_ms", r.webhook.p99, "ms", null, { note: `webhook answer from its scheduled time at ${size("lag-rate")}/s; p50 ${round(r.webhook.p50)} ms` }));
+    await settle();
+    phasePeak("lag", sampler);
+  }
+
+  let bigChatId: string | null = null;
+  if (parts.has("replay") || parts.has("queries")) {
+    // The replay runs with the service stopped: its runner would otherwise project the generated log itself.
+    sampler.stop();
+    phasePeak("before the replay", sampler);
+    await stopChild(service);
+    serviceRunning = false;
+    step("generating the log");
+    const generated = await runTool<{ bigChatId: string; events: number; conversations: number; bigMessages: number; seconds: number }>("generate", [
+      "scripts/bench/generate.ts", worldFile,
+      "--events", String(size("events")), "--conversations", String(size("conversations")), "--big", String(size("big")), "--run", runId,
+    ]);
+    bigChatId = generated.bigChatId;
+    step(`generated ${generated.events} events on ${generated.conversations} chats in ${round(generated.seconds, 1)} s`);
+
+    const replayArgs = ["scripts/bench/replay.ts", databaseUrl, "--batch-size", String(size("batch-size")), ...(parts.has("replay") ? [] : ["--skip-reference"])];
+    interface Replay {
+      logEvents: number;
+      reference: { events: number; seconds: number; perSecond: number } | null;
+      replay: { seconds: number; perSecond: number; projections: { name: string; events: number; seconds: number }[] };
+      memory: { rssBeforeMb: number; peakMb: number; milestones: { fraction: number; events: number; rssMb: number }[] };
+    }
+    step("replay");
+    const r = await runTool<Replay>("replay", replayArgs);
+    if (parts.has("replay") && r.reference) {
+      const perProjection = r.replay.projections.map((p) => `${p.name} ${p.events} events in ${round(p.seconds, 1)} s`).join(", ");
+      report(figure("replay.events_per_s", r.replay.perSecond, "events/s", target(">=", 50_000), {
+        reference: { figure: "replay.reference.scan_events_per_s", value: round(r.reference.perSecond), unit: "events/s" },
+        ratio: r.replay.perSecond / r.reference.perSecond,
+        note: `${r.logEvents} events in the log, rebuilt in ${round(r.replay.seconds, 1)} s (${perProjection}); batch ${size("batch-size")}`,
+      }));
+      report(figure("replay.peak_rss_mb", r.memory.peakMb, "MB", null, { note: `replay process VmHWM; ${round(r.memory.rssBeforeMb)} MB before the rebuild` }));
+      const first = r.memory.milestones[0];
+      const last = r.memory.milestones[r.memory.milestones.length - 1];
+      const growth = first && last ? (last.rssMb / first.rssMb - 1) * 100 : Number.NaN;
+      const points = r.memory.milestones.map((m) => `${Math.round(m.fraction * 100)}%: ${round(m.rssMb)} MB`).join(", ");
+      report(figure("replay.rss_growth_pct", growth, "%", target("<=", 20), { note: `RSS as the log is read: ${points}` }));
+    }
+
+    if (parts.has("queries")) {
+      ({ service, sampler } = await startService());
+      serviceRunning = true;
+      step("queries");
+      interface Summary { p50: number; p99: number }
+      const q = await runTool<{ walkSeconds: number; conversationsFirst: Summary; conversationsDeep: Summary; messagesFirst: Summary; messagesDeep: Summary }>("load-queries", [
+        "scripts/bench/load.ts", "queries", worldFile,
+        "--requests", String(size("query-requests")), "--deep", String(size("deep")), `--big-chat=${bigChatId}`, "--message-deep", String(size("message-deep")),
+      ]);
+      const conversations = size("conversations") + size("chats");
+      const lists: [string, Summary, string][] = [
+        ["conversations_first", q.conversationsFirst, `GET /api/conversations (50 of ${conversations} conversations)`],
+        ["conversations_deep", q.conversationsDeep, `the same after a cursor ${size("deep")} rows deep (walked in pages of 200)`],
+        ["messages_first", q.messagesFirst, `GET /api/conversations/:id/messages of a ${generated.bigMessages}-message conversation`],
+        ["messages_deep", q.messagesDeep, `the same after a cursor ${size("message-deep")} messages deep`],
+      ];
+      for (const [name, s, note] of lists) {
+        report(figure(`queries.${name}.p50_ms`, s.p50, "ms", null, { note: `${note}; ${size("query-requests")} sequential requests` }));
+        report(figure(`queries.${name}.p99_ms`, s.p99, "ms", target("<=", 10)));
+      }
+      phasePeak("queries", sampler);
+    }
+  }
+
+  if (serviceRunning) {
+    sampler.stop();
+    await stopChild(service);
+  }
+  const peak = Math.max(...servicePeaks.map((p) => p.peakMb), sampler.peakMb);
+  report(figure("memory.service_peak_rss_mb", peak, "MB", target("<=", 250), {
+    note: `sampled every 100 ms and VmHWM; cumulative per phase: ${servicePeaks.map((p) => `${p.phase} ${p.peakMb} MB`).join(", ")}${serviceRuns > 1 ? " (the service was restarted for the queries)" : ""}`,
+  }));
+
+  printTable(started);
+}
+
+function printTable(started: number) {
+  const rows = figures.map((f) => [
+    f.figure,
+    `${f.value} ${f.unit}`,
+    f.target ? `${f.target.op} ${f.target.value}` : "",
+    f.met === null ? "" : f.met ? "met" : "MISSED",
+    f.reference ? `${f.reference.value} ${f.reference.unit}` : "",
+    f.ratio === undefined ? "" : String(f.ratio),
+  ]);
+  const header = ["figure", "value", "target", "", "reference", "ratio"];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] as string).length)));
+  const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join("  ").trimEnd();
+  console.log("");
+  console.log(line(header));
+  console.log(line(widths.map((w) => "-".repeat(w))));
+  for (const row of rows) console.log(line(row));
+  for (const f of figures) if (f.note) console.log(`  ${f.figure}: ${f.note}`);
+  console.log(`\n${smoke ? "smoke run (no targets)" : "full run"} finished in ${round((Date.now() - started) / 1000, 1)} s`);
+}
+
+let exitCode = 0;
+try {
+  await main();
+  if (problems.length > 0) {
+    console.error(`bench: problems:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    exitCode = 1;
+  }
+} catch (error) {
+  console.error("bench failed:", error instanceof Error ? (error.stack ?? error.message) : error);
+  exitCode = 1;
+} finally {
+  await cleanup();
+}
+process.exit(exitCode);

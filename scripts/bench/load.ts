@@ -1,0 +1,266 @@
+/**
+ * The benchmark's load generator, a process apart from the service:
+ *   bun scripts/bench/load.ts ingest  <world.json> --count 20000 --concurrency 32
+ *   bun scripts/bench/load.ts lag     <world.json> --rate 1000 --seconds 20 --sample 10
+ *   bun scripts/bench/load.ts queries <world.json> --requests 1000 --deep 50000 --big-chat <id> --message-deep 5000
+ * Talks HTTP to the service (and, for the ingest reference, Postgres). Prints
+ * its measurements as one JSON line on stdout.
+ */
+import { parseArgs } from "node:util";
+import postgres from "postgres";
+import { conversationIdFor } from "../../src/messaging/ids";
+import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
+import { type BenchWorld, emitResult, lanes, readWorld, sleep, summarize } from "./common";
+
+const { positionals, values } = parseArgs({
+  args: process.argv.slice(2),
+  allowPositionals: true,
+  options: {
+    count: { type: "string", default: "20000" },
+    concurrency: { type: "string", default: "32" },
+    warmup: { type: "string", default: "500" },
+    rate: { type: "string", default: "1000" },
+    seconds: { type: "string", default: "20" },
+    sample: { type: "string", default: "10" },
+    requests: { type: "string", default: "1000" },
+    deep: { type: "string", default: "50000" },
+    "big-chat": { type: "string" },
+    "message-deep": { type: "string", default: "5000" },
+    run: { type: "string", default: "bench" },
+  },
+});
+const [mode, worldPath] = positionals;
+if (!mode || !worldPath) {
+  console.error("usage: bun scripts/bench/load.ts <ingest|lag|queries> <world.json> [options]");
+  process.exit(2);
+}
+const world = readWorld(worldPath);
+const num = (key: keyof typeof values) => Number(values[key]);
+
+/** Distinct message_received bodies spread round-robin over the world's chats, as JSON text. */
+function makeBodies(world: BenchWorld, prefix: string, count: number, startMs: number, stepMs: number): string[] {
+  const bodies: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const chat = world.chats[i % world.chats.length];
+    if (!chat) throw new Error("no chats");
+    bodies.push(
+      JSON.stringify(
+        messageReceivedBody(chat, {
+          messageId: benchId(`${prefix}:${i}`),
+          providerMessageId: benchProviderMessageId(`${prefix}:${i}`),
+          timestamp: new Date(startMs + i * stepMs).toISOString(),
+          text: benchText(i),
+          isSender: i % 3 === 2,
+        }),
+      ),
+    );
+  }
+  return bodies;
+}
+
+const webhookHeaders = { "content-type": "application/json", "unipile-auth": world.webhookSecret };
+const apiHeaders = { authorization: `Bearer ${world.token}` };
+
+async function postWebhook(body: string): Promise<number> {
+  const response = await fetch(`${world.serviceUrl}/api/unipile/webhook`, { method: "POST", headers: webhookHeaders, body });
+  await response.arrayBuffer();
+  return response.status;
+}
+
+/** Closed loop: `bodies` through `send` on `concurrency` lanes; latency of each. */
+async function closedLoop(bodies: string[], concurrency: number, send: (body: string) => Promise<boolean>) {
+  const latencies: number[] = [];
+  let errors = 0;
+  let next = 0;
+  const started = performance.now();
+  await lanes(
+    concurrency,
+    () => (next < bodies.length ? bodies[next++] : undefined),
+    async (body) => {
+      const t0 = performance.now();
+      const ok = await send(body).catch(() => false);
+      if (ok) latencies.push(performance.now() - t0);
+      else errors++;
+    },
+  );
+  const seconds = (performance.now() - started) / 1000;
+  return { ...summarize(latencies), accepted: latencies.length, errors, seconds, perSecond: latencies.length / seconds };
+}
+
+async function ingest() {
+  const count = num("count");
+  const concurrency = num("concurrency");
+  const warmup = num("warmup");
+  const now = Date.now();
+  const warm = makeBodies(world, `${values.run}:warm`, warmup * 2, now - 3_600_000, 1);
+  const bodies = makeBodies(world, `${values.run}:ingest`, count, now - 600_000, 10);
+  const bodyBytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0) / bodies.length;
+
+  // The reference: each payload one INSERT (one commit, one WAL flush) into a plain table.
+  const sql = postgres(world.databaseUrl, { max: concurrency, onnotice: () => undefined });
+  await sql`create table if not exists bench_ref (id bigserial primary key, body jsonb not null)`;
+  const insert = async (body: string) => {
+    await sql`insert into bench_ref (body) values (${body}::jsonb)`;
+    return true;
+  };
+  await closedLoop(warm.slice(0, warmup), concurrency, insert);
+  const reference = await closedLoop(bodies, concurrency, insert);
+  const [stored] = await sql<{ n: number }[]>`select count(*)::int as n from bench_ref`;
+  await sql.end({ timeout: 5 });
+
+  const send = async (body: string) => (await postWebhook(body)) === 200;
+  await closedLoop(warm.slice(warmup), concurrency, send);
+  const service = await closedLoop(bodies, concurrency, send);
+  emitResult({ count, concurrency, bodyBytes, reference: { ...reference, rows: stored?.n ?? 0 }, service });
+}
+
+async function lag() {
+  const rate = num("rate");
+  const seconds = num("seconds");
+  const sampleEvery = num("sample");
+  const total = Math.round(rate * seconds);
+  const bodies = makeBodies(world, `${values.run}:lag`, total, Date.now(), 1);
+  const ids = bodies.map((b) => JSON.parse(b) as { message_id: string; chat_id: string });
+  const webhookLatencies: number[] = [];
+  const lags: number[] = [];
+  const lateStarts: number[] = [];
+  let errors = 0;
+  let notVisible = 0;
+  const inFlight: Promise<void>[] = [];
+
+  const visible = async (chatId: string, messageId: string) => {
+    const url = `${world.serviceUrl}/api/conversations/${conversationIdFor(chatId)}/messages?limit=5`;
+    const response = await fetch(url, { headers: apiHeaders });
+    if (response.status !== 200) {
+      await response.arrayBuffer();
+      return false;
+    }
+    const page = (await response.json()) as { items: { unipileMessageId: string | null }[] };
+    return page.items.some((m) => m.unipileMessageId === messageId);
+  };
+
+  const fire = async (i: number, due: number) => {
+    const body = bodies[i] as string;
+    const status = await postWebhook(body).catch(() => 0);
+    const acked = performance.now();
+    if (status !== 200) {
+      errors++;
+      return;
+    }
+    // From the scheduled time, so a slow service cannot hide its queue (no coordinated omission).
+    webhookLatencies.push(acked - due);
+    if (i % sampleEvery !== 0) return;
+    const { chat_id, message_id } = ids[i] as { chat_id: string; message_id: string };
+    const deadline = acked + 10_000;
+    while (performance.now() < deadline) {
+      if (await visible(chat_id, message_id).catch(() => false)) {
+        lags.push(performance.now() - acked);
+        return;
+      }
+      await sleep(2);
+    }
+    notVisible++;
+  };
+
+  const interval = 1000 / rate;
+  const started = performance.now() + 50;
+  for (let i = 0; i < total; ) {
+    const now = performance.now();
+    // Open loop: every request due by now goes, whatever the ones before it are doing.
+    while (i < total && started + i * interval <= now) {
+      const due = started + i * interval;
+      lateStarts.push(now - due);
+      inFlight.push(fire(i, due));
+      i++;
+    }
+    if (i < total) await sleep(Math.max(0, started + i * interval - performance.now()));
+  }
+  const sentSeconds = (performance.now() - started) / 1000;
+  await Promise.all(inFlight);
+  emitResult({
+    rate,
+    seconds,
+    total,
+    achievedRate: total / sentSeconds,
+    sampleEvery,
+    errors,
+    notVisible,
+    lag: summarize(lags),
+    webhook: summarize(webhookLatencies),
+    scheduleDelay: summarize(lateStarts),
+  });
+}
+
+async function queries() {
+  const requests = num("requests");
+  const deep = num("deep");
+  const messageDeep = num("message-deep");
+  const bigChat = values["big-chat"];
+  if (!bigChat) throw new Error("--big-chat is required");
+  const bigConversation = conversationIdFor(bigChat);
+
+  const get = async (path: string) => {
+    const response = await fetch(`${world.serviceUrl}${path}`, { headers: apiHeaders });
+    if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as { items: unknown[]; nextCursor: string | null };
+  };
+
+  /** Walks pages of 200 until `depth` rows were served; the cursor there. */
+  const walk = async (path: string, depth: number) => {
+    let served = 0;
+    let cursor: string | null = null;
+    while (served < depth) {
+      const limit = Math.min(200, depth - served);
+      const sep = path.includes("?") ? "&" : "?";
+      const page = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`);
+      served += page.items.length;
+      cursor = page.nextCursor;
+      if (!cursor) throw new Error(`${path}: only ${served} rows, wanted a cursor at ${depth}`);
+    }
+    return cursor;
+  };
+
+  const measure = async (path: string, expectItems: number) => {
+    for (let i = 0; i < Math.min(50, requests); i++) await get(path);
+    const latencies: number[] = [];
+    for (let i = 0; i < requests; i++) {
+      const t0 = performance.now();
+      const page = await get(path);
+      latencies.push(performance.now() - t0);
+      if (page.items.length !== expectItems) throw new Error(`${path}: ${page.items.length} items, expected ${expectItems}`);
+    }
+    return summarize(latencies);
+  };
+
+  const walkStarted = performance.now();
+  const conversationCursor = await walk("/api/conversations", deep);
+  const messageCursor = await walk(`/api/conversations/${bigConversation}/messages`, messageDeep);
+  const walkSeconds = (performance.now() - walkStarted) / 1000;
+
+  emitResult({
+    requests,
+    deep,
+    messageDeep,
+    walkSeconds,
+    conversationsFirst: await measure("/api/conversations", 50),
+    conversationsDeep: await measure(`/api/conversations?cursor=${conversationCursor}`, 50),
+    messagesFirst: await measure(`/api/conversations/${bigConversation}/messages`, 50),
+    messagesDeep: await measure(`/api/conversations/${bigConversation}/messages?cursor=${messageCursor}`, 50),
+  });
+}
+
+switch (mode) {
+  case "ingest":
+    await ingest();
+    break;
+  case "lag":
+    await lag();
+    break;
+  case "queries":
+    await queries();
+    break;
+  default:
+    console.error(`unknown mode ${mode}`);
+    process.exit(2);
+}
+process.exit(0);

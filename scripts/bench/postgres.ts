@@ -1,0 +1,30 @@
+/**
+ * Holds the benchmark's embedded Postgres in a process of its own:
+ *   bun scripts/bench/postgres.ts <data dir> <port>
+ * Prints `ready <url>` once the server accepts connections, and stops it on
+ * SIGINT/SIGTERM or when its standard input closes (the orchestrator ended,
+ * however it ended), so no server outlives a run.
+ */
+import { startEmbeddedPostgres } from "../../src/platform/embedded-postgres";
+
+const [dir, portText] = process.argv.slice(2);
+const port = Number(portText);
+if (!dir || !Number.isInteger(port) || port <= 0) {
+  console.error("usage: bun scripts/bench/postgres.ts <data dir> <port>");
+  process.exit(2);
+}
+
+const server = await startEmbeddedPostgres({ dir, port, onLog: (line) => process.stderr.write(line) });
+let stopping = false;
+const stop = async () => {
+  if (stopping) return;
+  stopping = true;
+  await server.stop().catch(() => undefined);
+  process.exit(0);
+};
+process.on("SIGINT", () => void stop());
+process.on("SIGTERM", () => void stop());
+process.stdin.on("end", () => void stop());
+process.stdin.on("close", () => void stop());
+process.stdin.resume();
+process.stdout.write(`ready ${server.url}\n`);
