@@ -21,3 +21,12 @@ export async function resolveUnipileAccountId(sql: Queryable, id: string): Promi
   }
   return id;
 }
+
+/** Unipile's chat id for `id`: our conversation id (uuid), or Unipile's chat id as given. */
+export async function resolveUnipileChatId(sql: Queryable, id: string): Promise<string> {
+  if (UUID.test(id)) {
+    const byOurs = await sql<{ unipile_chat_id: string }[]>`select unipile_chat_id from conversations where id = ${id}::uuid`;
+    if (byOurs[0]) return byOurs[0].unipile_chat_id;
+  }
+  return id;
+}

@@ -83,6 +83,9 @@ export const AccountStateQuery = z.object({
 });
 export type StatePoint = NonNullable<z.infer<typeof AccountStateQuery>["at"]>;
 
+export const ConversationParams = z.object({ id: text(200).describe("Our conversation id (uuid) or Unipile's chat id") });
+export const ConversationStateQuery = AccountStateQuery.extend({ limit: limit(100).describe("Messages in the answer, newest first") });
+
 export const AuditEventSchema = z
   .object({
     globalPosition: z.number(),

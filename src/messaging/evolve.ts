@@ -379,3 +379,38 @@ function mergeSend(pending: MessageRow | null, echo: MessageRow | null, id: stri
   if (!pending) return null;
   return { ...pending, id, ...placed(conv), unipileMessageId, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt };
 }
+
+/** The preview of a message in its conversation's list (the projection computes the same in SQL). */
+export function previewOf(message: MessageRow): string {
+  if (message.deleted) return "This message was deleted";
+  const text = message.text === null ? "" : [...message.text].slice(0, 200).join("");
+  return text !== "" ? text : `[${message.attachments[0]?.type ?? "message"}]`;
+}
+
+const newer = (a: MessageRow, b: MessageRow) => a.sentAt > b.sentAt || (a.sentAt.getTime() === b.sentAt.getTime() && a.id > b.id);
+
+/**
+ * A conversation's counts, newest message and activity from all its messages:
+ * what the projection's recount computes in SQL, for replays held in memory
+ * (the auditors' point-in-time views).
+ */
+export function summarizeConversation(conversation: ConversationRow, messages: Iterable<MessageRow>): ConversationRow {
+  let total = 0;
+  let unread = 0;
+  let last: MessageRow | null = null;
+  for (const m of messages) {
+    if (m.conversationId !== conversation.id || !m.arrived) continue;
+    total++;
+    if (!m.isSender && !m.seen && !m.deleted) unread++;
+    if (!last || newer(m, last)) last = m;
+  }
+  return {
+    ...conversation,
+    messageCount: total,
+    unreadCount: unread,
+    lastMessageId: last?.id ?? null,
+    lastMessageAt: last?.sentAt ?? null,
+    lastMessagePreview: last ? previewOf(last) : null,
+    lastActivityAt: last?.sentAt ?? conversation.createdAt,
+  };
+}
