@@ -111,8 +111,9 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       logger.debug({ account: unipileAccountId, instance, manual }, "sync run started");
       const result = await options.accountSync({ account, lastSuccessAt: lease.lastSuccessAt, manual, keepGoing: continuation(unipileAccountId) });
       const outcome = outcomeOf(lease, result);
-      await release(outcome);
+      // Logged while the lease is still held, so the log's run intervals never overlap across instances.
       logger.debug({ account: unipileAccountId, instance, ok: result.ok }, "sync run finished");
+      await release(outcome);
       if (result.ok) return { outcome: "synced", report: result.value };
       return { outcome: "failed", failure: result.error, retryAt: new Date(Date.now() + outcome.nextRunInMs) };
     } catch (error) {
