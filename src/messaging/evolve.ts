@@ -33,8 +33,6 @@ export interface MessagingEffects {
   readMarks: { conversationId: string; upTo: Date }[];
   /** Conversations of the account get this owner. */
   owners: { unipileAccountId: string; owner: Owner }[];
-  /** Conversation ids whose counts, preview and activity must be recomputed from their messages. */
-  touched: Set<string>;
 }
 
 const STATUS_RANK: Record<MessageStatus, number> = { failed: -1, received: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
@@ -80,7 +78,7 @@ export function foldMessaging(
   changes: readonly { change: MessagingChange; recordedAt: Date }[],
   ids: MessagingIds,
 ): MessagingEffects {
-  const effects: MessagingEffects = { readMarks: [], owners: [], touched: new Set() };
+  const effects: MessagingEffects = { readMarks: [], owners: [] };
   for (const { change, recordedAt } of changes) applyChange(state, effects, change, recordedAt, ids);
   return effects;
 }
@@ -98,9 +96,7 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
     return;
   }
   const conversation = (chatId: string) => {
-    const row = state.conversations.get(chatId) ?? blankConversation(chatId, change.unipileAccountId, state.owners.get(change.unipileAccountId) ?? null, recordedAt, ids);
-    effects.touched.add(row.id);
-    return row;
+    return state.conversations.get(chatId) ?? blankConversation(chatId, change.unipileAccountId, state.owners.get(change.unipileAccountId) ?? null, recordedAt, ids);
   };
   const save = (row: ConversationRow) => state.conversations.set(row.unipileChatId, { ...row, updatedAt: recordedAt });
   /** Incoming messages up to `upTo` are seen: those in the batch now, the others through the effect. */
@@ -413,4 +409,45 @@ export function summarizeConversation(conversation: ConversationRow, messages: I
     lastMessagePreview: last ? previewOf(last) : null,
     lastActivityAt: last?.sentAt ?? conversation.createdAt,
   };
+}
+
+/** What a message adds to its conversation's counts. */
+const contribution = (m: MessageRow | null) => ({
+  total: m?.arrived ? 1 : 0,
+  unread: m?.arrived && !m.isSender && !m.seen && !m.deleted ? 1 : 0,
+});
+
+/**
+ * Moves the counts, newest message and activity of the batch's conversations
+ * by what the batch did to their messages (`before`: the rows as loaded),
+ * instead of counting every message again. Returns the ids of conversations
+ * this cannot settle (their newest message went away or moved back, or the
+ * conversation is not in the batch): the writer recounts those from the
+ * table. `summarizeConversation` is the from-scratch equivalent.
+ */
+export function applyCounts(state: MessagingState, before: ReadonlyMap<string, MessageRow>): Set<string> {
+  const recount = new Set<string>();
+  const chatOf = new Map<string, string>();
+  for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
+  for (const [id, row] of state.messages) {
+    const prev = before.get(id) ?? null;
+    if (row === prev) continue;
+    const conversationId = row?.conversationId ?? prev?.conversationId;
+    if (!conversationId) continue;
+    const chatId = chatOf.get(conversationId);
+    const conv = chatId ? state.conversations.get(chatId) : null;
+    if (!conv || !chatId) {
+      recount.add(conversationId);
+      continue;
+    }
+    const [was, is] = [contribution(prev), contribution(row)];
+    let next: ConversationRow = { ...conv, messageCount: conv.messageCount + is.total - was.total, unreadCount: conv.unreadCount + is.unread - was.unread };
+    const wasLast = prev !== null && conv.lastMessageId === prev.id;
+    if (wasLast && (!row?.arrived || row.id !== prev.id || row.sentAt < prev.sentAt)) recount.add(conversationId);
+    else if (row?.arrived && (wasLast || !conv.lastMessageAt || newer(row, { sentAt: conv.lastMessageAt, id: conv.lastMessageId ?? "" } as MessageRow))) {
+      next = { ...next, lastMessageId: row.id, lastMessageAt: row.sentAt, lastMessagePreview: previewOf(row), lastActivityAt: row.sentAt };
+    }
+    state.conversations.set(chatId, next);
+  }
+  return recount;
 }

@@ -2,16 +2,17 @@
  * @module messaging/messaging-projection
  * Conversations and messages from the log. A batch loads every row its
  * events touch in three queries, folds the events with the pure
- * `foldMessaging`, writes the changed rows, then applies what rows outside the
- * batch need (read marks, owners) and recomputes the touched conversations'
- * counts, preview and activity from their messages, so those can never drift
- * from the messages themselves.
+ * `foldMessaging`, moves the conversations' counts, preview and activity by
+ * what the batch did to their messages (`applyCounts`), applies what rows
+ * outside the batch need (read marks, owners), and writes each changed row
+ * once. The rare conversation whose newest message went away is recounted
+ * from the table.
  */
 import type { TransactionSql } from "../db/client";
 import type { RecordedEvent } from "../event-store/event";
 import type { Projection, TableNames } from "../projections/projection";
 import { createTableWriter } from "../projections/row-projection";
-import { foldMessaging, keysOf, type MessagingState, type Owner } from "./evolve";
+import { applyCounts, foldMessaging, keysOf, type MessagingState, type Owner } from "./evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "./events";
 import { messagingIds } from "./ids";
 import type { ConversationRow, MessageRow } from "./model";
@@ -56,6 +57,22 @@ export const messagingProjection: Projection = {
       owners: new Map<string, Owner | null>(loaded.owners),
     };
     const effects = foldMessaging(state, changes, messagingIds);
+    const recount = applyCounts(state, loaded.messages);
+
+    // Read marks reach messages outside the batch in SQL; the conversations' unread counts follow.
+    if (effects.readMarks.length > 0) {
+      const marked = await tx<{ conversation_id: string; n: number }[]>`
+        with marked as (
+          update ${tx(t.messages)} m set seen = true
+          from (select * from unnest(${effects.readMarks.map((r) => r.conversationId)}::uuid[], ${effects.readMarks.map((r) => r.upTo.toISOString())}::timestamptz[]) as x(conversation_id, up_to)) r
+          where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen
+            and m.sent_at <= r.up_to and m.id <> all(${[...state.messages.keys()]}::uuid[])
+          returning m.conversation_id, m.deleted
+        )
+        select conversation_id, (count(*) filter (where not deleted))::int as n from marked group by conversation_id
+      `;
+      for (const { conversation_id, n } of marked) lowerUnread(state, conversation_id, n);
+    }
 
     const owners = new Map(effects.owners.map((o) => [o.unipileAccountId, { unipileAccountId: o.unipileAccountId, ...o.owner }]));
     await ownerWriter.upsert(tx, t.owners, [...owners.values()]);
@@ -70,16 +87,15 @@ export const messagingProjection: Projection = {
         where unipile_account_id = ${owner.unipileAccountId} and user_id is null
       `;
     }
-    if (effects.readMarks.length > 0) {
-      await tx`
-        update ${tx(t.messages)} m set seen = true
-        from (select * from unnest(${effects.readMarks.map((r) => r.conversationId)}::uuid[], ${effects.readMarks.map((r) => r.upTo.toISOString())}::timestamptz[]) as x(conversation_id, up_to)) r
-        where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen and m.sent_at <= r.up_to
-      `;
-    }
-    if (effects.touched.size > 0) await recount(tx, t, [...effects.touched]);
+    if (recount.size > 0) await recountFromTable(tx, t, [...recount]);
   },
 };
+
+function lowerUnread(state: MessagingState, conversationId: string, n: number) {
+  for (const [chatId, row] of state.conversations) {
+    if (row?.id === conversationId) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - n });
+  }
+}
 
 function changed<Row>(current: Map<string, Row | null>, loaded: Map<string, Row>) {
   const upserts: Row[] = [];
@@ -95,11 +111,12 @@ function changed<Row>(current: Map<string, Row | null>, loaded: Map<string, Row>
 }
 
 /**
- * Counts, last message and activity of conversations, from their messages.
- * The newest message comes from the (conversation, sent_at desc, id desc)
- * index; the counts read the conversation's messages once.
+ * Counts, last message and activity of conversations, from their messages,
+ * for the few a batch cannot settle by itself (`applyCounts`). The newest
+ * message comes from the (conversation, sent_at desc, id desc) index; the
+ * counts read the conversation's messages once.
  */
-async function recount(tx: TransactionSql, t: { conversations: string; messages: string }, ids: string[]) {
+async function recountFromTable(tx: TransactionSql, t: { conversations: string; messages: string }, ids: string[]) {
   await tx`
     update ${tx(t.conversations)} c set
       message_count = s.total,

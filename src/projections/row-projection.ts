@@ -64,6 +64,22 @@ export function createRowMapper<Table extends PgTable>(table: Table) {
       }
       return raw;
     },
+    /** The row as a JSON object for `jsonb_populate_recordset`: jsonb columns stay objects, times ISO strings. */
+    toJson(row: Row): Record<string, unknown> {
+      const json: Record<string, unknown> = {};
+      for (const c of columns) {
+        const value = (row as Record<string, unknown>)[c.prop];
+        json[c.name] =
+          value === null || value === undefined
+            ? null
+            : value instanceof Date
+              ? value.toISOString()
+              : c.column.getSQLType() === "jsonb"
+                ? value
+                : c.column.mapToDriverValue(value);
+      }
+      return json;
+    },
   };
 }
 
@@ -79,7 +95,7 @@ export function createTableWriter<Table extends PgTable>(template: Table, keyCol
   const key = columns.find((c) => c.column === keyColumn);
   if (!key) throw new Error(`key column is not in table ${String(template)}`);
   const keyType = keyColumn.getSQLType();
-  const names = columns.map((c) => c.name);
+  const columnList = columns.map((c) => `"${c.name}"`).join(", ");
   const updates = columns
     .filter((c) => c !== key)
     .map((c) => `"${c.name}" = excluded."${c.name}"`)
@@ -100,11 +116,17 @@ export function createTableWriter<Table extends PgTable>(template: Table, keyCol
       }
       return found;
     },
+    /**
+     * One statement per chunk with ONE parameter: the rows as a JSON array,
+     * unpacked by `jsonb_populate_recordset` into the table's own row type
+     * (thousands of bound parameters cost more to build and parse).
+     */
     async upsert(tx: TransactionSql, table: string, rows: readonly Row[]) {
-      const raw = rows.map((row) => mapper.toDb(row));
-      for (let i = 0; i < raw.length; i += CHUNK) {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        const payload = JSON.stringify(rows.slice(i, i + CHUNK).map((row) => mapper.toJson(row)));
         await tx`
-          insert into ${tx(table)} ${tx(raw.slice(i, i + CHUNK) as Record<string, never>[], ...names)}
+          insert into ${tx(table)} (${tx.unsafe(columnList)})
+          select ${tx.unsafe(columnList)} from jsonb_populate_recordset(null::${tx(table)}, ${payload}::jsonb)
           on conflict (${tx(key.name)}) do update set ${tx.unsafe(updates)}
         `;
       }
