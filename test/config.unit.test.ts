@@ -43,3 +43,20 @@ describe("loadConfig", () => {
     expect(config.unipile.publicUrl).toBe("https://hooks.example");
   });
 });
+
+describe("sync settings", () => {
+  test("defaults: a 30 s interval, 5 min overlap, 1 min lease, and a catch-up after three intervals (at least a minute)", () => {
+    expect(loadConfig({}).sync).toEqual({
+      enabled: true,
+      intervalMs: 30_000,
+      overlapMs: 300_000,
+      leaseMs: 60_000,
+      concurrency: 4,
+      maxBackoffMs: 300_000,
+      catchUpAfterMs: 90_000,
+    });
+    expect(loadConfig({ SYNC_INTERVAL_MS: "100" }).sync.catchUpAfterMs).toBe(60_000);
+    expect(loadConfig({ SYNC_INTERVAL_MS: "100", SYNC_CATCH_UP_AFTER_MS: "500", SYNC_ENABLED: "false" }).sync).toMatchObject({ catchUpAfterMs: 500, enabled: false });
+    expect(() => loadConfig({ SYNC_CONCURRENCY: "0" })).toThrow(/SYNC_CONCURRENCY/);
+  });
+});

@@ -189,6 +189,7 @@ export function createAccountSync(deps: AccountSyncDeps) {
       const trigger = pollTrigger({
         manual: input.manual,
         gapSince: account.syncGapSince,
+        lastGapFilled: state.lastGapFilled,
         lastSuccessAt: input.lastSuccessAt,
         now: clock.now(),
         catchUpAfterMs: deps.catchUpAfterMs,

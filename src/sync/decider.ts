@@ -18,6 +18,8 @@ export interface SyncState {
   position: string | null;
   /** The sync stream's last sequence number (0: empty). */
   seq: number;
+  /** The outage start the last recorded gap fill answered (so a lagging projection does not fill it twice). */
+  lastGapFilled: string | null;
   /** The latest history import, running or done. */
   backfill: BackfillState | null;
 }
@@ -39,7 +41,7 @@ export function syncStateOf(lastBackfill: BackfillEvent | null, lastSync: Accoun
         done: lastBackfill.type === "AccountBackfillCompleted",
       }
     : null;
-  return { position: lastSync?.data.position ?? null, seq: lastSync?.data.seq ?? 0, backfill };
+  return { position: lastSync?.data.position ?? null, seq: lastSync?.data.seq ?? 0, lastGapFilled: lastSync?.data.gapSince ?? null, backfill };
 }
 
 /** What the sync needs to know of the account (from the accounts projection). */
@@ -102,15 +104,18 @@ export function advancePosition(from: string | null, timestamps: readonly string
 export interface TriggerInput {
   manual: boolean;
   gapSince: Date | null;
+  /** The outage start the last recorded gap fill answered. */
+  lastGapFilled: string | null;
   /** The account's last successful sync run (any replica); null: never. */
   lastSuccessAt: Date | null;
   now: Date;
   catchUpAfterMs: number;
 }
 
-/** Why this poll runs: a pending outage wins, then a long silence, then the asker. */
+/** Why this poll runs: a pending outage wins (unless already filled), then a long silence, then the asker. */
 export function pollTrigger(input: TriggerInput): SyncTrigger {
-  if (input.gapSince) return "gap_fill";
+  const gap = input.gapSince?.toISOString() ?? null;
+  if (gap && gap !== input.lastGapFilled) return "gap_fill";
   if (input.lastSuccessAt && input.now.getTime() - input.lastSuccessAt.getTime() > input.catchUpAfterMs) return "catch_up";
   return input.manual ? "manual" : "interval";
 }

@@ -54,7 +54,7 @@ describe("the sync state", () => {
     const state = syncStateOf(progressed(), polled("2026-01-01T10:00:30.000Z"));
     expect(state).toMatchObject({ position: "2026-01-01T10:00:30.000Z", seq: 4, backfill: { runId: "run-1", seq: 3, cursor: "c3", done: false } });
     expect(syncStateOf(completed(), null)).toMatchObject({ position: null, seq: 0, backfill: { done: true } });
-    expect(syncStateOf(null, null)).toEqual({ position: null, seq: 0, backfill: null });
+    expect(syncStateOf(null, null)).toEqual({ position: null, seq: 0, lastGapFilled: null, backfill: null });
   });
 });
 
@@ -96,10 +96,12 @@ describe("the poll window", () => {
 
 describe("why a poll runs and whether it is recorded", () => {
   const now = new Date("2026-01-01T12:00:00.000Z");
-  const base = { manual: false, gapSince: null, lastSuccessAt: new Date("2026-01-01T11:59:50.000Z"), now, catchUpAfterMs: 60_000 };
+  const base = { manual: false, gapSince: null, lastGapFilled: null, lastSuccessAt: new Date("2026-01-01T11:59:50.000Z"), now, catchUpAfterMs: 60_000 };
 
   test("an open gap wins, then a long silence, then the asker", () => {
     expect(pollTrigger({ ...base, gapSince: new Date("2026-01-01T11:00:00.000Z"), manual: true })).toBe("gap_fill");
+    // A gap the last recorded gap fill answered (the projection has not folded it yet) is not filled twice.
+    expect(pollTrigger({ ...base, gapSince: new Date("2026-01-01T11:00:00.000Z"), lastGapFilled: "2026-01-01T11:00:00.000Z" })).toBe("interval");
     expect(pollTrigger({ ...base, lastSuccessAt: new Date("2026-01-01T11:00:00.000Z"), manual: true })).toBe("catch_up");
     expect(pollTrigger({ ...base, manual: true })).toBe("manual");
     expect(pollTrigger(base)).toBe("interval");
