@@ -190,7 +190,11 @@ export function createSendService(deps: SendServiceDeps) {
         : { type: "MessageSendFailed" as const, data: failedData(sendId, account.unipileAccountId, conversation?.unipileChatId ?? null, sent.error, at) };
       const stored = await eventStore.appendToStream(sendStream(sendId), [{ ...outcome, metadata }], { expectedVersion: 1 });
       if (!stored.ok) throw new Error(`send ${sendId}: outcome not recorded (${stored.error.code})`);
-      if (!sent.ok) deps.logger.warn({ sendId, failure: sent.error }, "unipile refused a send");
+      if (!sent.ok) {
+        deps.logger.warn({ sendId, failure: sent.error }, "unipile refused a send");
+        // Unipile's own failure, not the log's copy: it keeps what the log does not (a 429's Retry-After).
+        return err({ code: "UPSTREAM", failure: sent.error, messageId: sendId });
+      }
       return (await outcomeOf(await eventStore.readStream(sendStream(sendId)), false)) ?? err({ code: "SEND_IN_PROGRESS" });
     },
   };

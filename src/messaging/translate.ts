@@ -212,8 +212,14 @@ export function messageFromRest(m: RestMessage, at: Date): MessageFields {
   };
 }
 
+/**
+ * A chat as `UnipileChatObserved` holds it: Unipile's chat without what moves
+ * with every message (facts.ts leaves the unread count out of the fact).
+ */
+const ObservedChatSchema = RestChatSchema.omit({ unread_count: true });
+
 function fromObservedChat(data: UnipileChatObserved["data"]): MessagingChange[] {
-  const parsed = RestChatSchema.safeParse(data.chat);
+  const parsed = ObservedChatSchema.safeParse(data.chat);
   if (!parsed.success) return [];
   const chat = parsed.data;
   const attendees = (data.attendees ?? []).flatMap((raw) => {
