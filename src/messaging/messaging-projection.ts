@@ -27,7 +27,8 @@ export const MESSAGING_TABLES = ["messaging_accounts", "conversations", "message
 
 export const messagingProjection: Projection = {
   name: "messaging",
-  version: 1,
+  // 2: chat descriptions (UnipileChatObserved) are applied; version 1 dropped them.
+  version: 2,
   eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
   tables: MESSAGING_TABLES,
   async apply(tx: TransactionSql, events: readonly RecordedEvent[], names: TableNames) {
