@@ -39,6 +39,9 @@ export function createChatCache(max = 50_000): ChatCache {
 
 export type ChatFailure = { operation: string; failure: UnipileFailure };
 
+/** A chat deleted since it was listed (or named by a message) has nothing left to describe. */
+const gone = (failure: UnipileFailure) => failure.kind === "http" && failure.status === 404;
+
 export interface ChatRecorder {
   /** Facts for the listed chats that are new or changed. */
   listed(chats: readonly RestChat[], at: Date, metadata: EventMetadata): Promise<Result<NewStreamEvent[], ChatFailure>>;
@@ -66,9 +69,10 @@ export function createChatRecorder(deps: { sql: Queryable; gateway: UnipileGatew
     return found;
   }
 
-  async function describe(chat: RestChat, at: Date, metadata: EventMetadata): Promise<Result<NewStreamEvent, ChatFailure>> {
+  /** The chat's fact with its attendees; null when the chat is gone (deleted since it was listed). */
+  async function describe(chat: RestChat, at: Date, metadata: EventMetadata): Promise<Result<NewStreamEvent | null, ChatFailure>> {
     const attendees = await gateway.listChatAttendees(chat.id);
-    if (!attendees.ok) return err({ operation: "listChatAttendees", failure: attendees.error });
+    if (!attendees.ok) return gone(attendees.error) ? ok(null) : err({ operation: "listChatAttendees", failure: attendees.error });
     return ok(chatObservedFact(chat, attendees.value, at, metadata));
   }
 
@@ -81,7 +85,7 @@ export function createChatRecorder(deps: { sql: Queryable; gateway: UnipileGatew
         if (last && chatObservedFact(chat, last.attendees, at, metadata).dedupeKey === last.dedupeKey) continue;
         const fact = await describe(chat, at, metadata);
         if (!fact.ok) return fact;
-        facts.push(fact.value);
+        if (fact.value) facts.push(fact.value);
       }
       return ok(facts);
     },
@@ -93,14 +97,13 @@ export function createChatRecorder(deps: { sql: Queryable; gateway: UnipileGatew
         if (recorded.has(id)) continue;
         const chat = await gateway.getChat(id);
         if (!chat.ok) {
-          // A chat deleted since its messages were listed has nothing left to describe.
-          if (chat.error.kind === "http" && chat.error.status === 404) continue;
+          if (gone(chat.error)) continue;
           return err({ operation: "getChat", failure: chat.error });
         }
         const { lastMessage: _last, ...described } = chat.value;
         const fact = await describe(described, at, metadata);
         if (!fact.ok) return fact;
-        facts.push(fact.value);
+        if (fact.value) facts.push(fact.value);
       }
       return ok(facts);
     },

@@ -143,15 +143,20 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
   }
 
   async function loopForever() {
+    let tickFailures = 0;
     while (running) {
       try {
         await tick();
+        tickFailures = 0;
       } catch (error) {
-        logger.error({ err: error }, "sync tick failed");
+        // The database is unreachable, most likely: look again later and later, not every tick.
+        tickFailures += 1;
+        logger.error({ err: error, failures: tickFailures }, "sync tick failed");
       }
       if (!running) break;
+      const wait = tickFailures === 0 ? tickMs : backoffDelayMs({ failures: tickFailures, baseMs: tickMs, maxMs: options.maxBackoffMs, random: random() });
       await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, tickMs);
+        const timer = setTimeout(resolve, wait);
         wake = () => {
           clearTimeout(timer);
           resolve();

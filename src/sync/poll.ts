@@ -1,0 +1,115 @@
+/**
+ * @module sync/poll
+ * The poll of one account: the chats and then the messages Unipile lists
+ * after the poll's position (minus the overlap), every page appended as facts
+ * with the webhooks' dedupe keys, then, when worth it, `AccountSyncCompleted`
+ * with the new position, appended only after the facts it covers.
+ */
+import { err, ok, type Result } from "../lib/result";
+import { advancePosition, pollFrom, pollTrigger, shouldRecordPoll, type SyncState, windowAfter } from "./decider";
+import { type AccountSyncCompleted, type SyncTrigger, syncStepKey, syncStream } from "./events";
+import { chatFailure, type RunContext, type SyncFailure, unipileFailure } from "./run-context";
+
+export interface PollReport {
+  trigger: SyncTrigger;
+  after: string | null;
+  positionBefore: string | null;
+  position: string | null;
+  chatsSeen: number;
+  chatsRecorded: number;
+  messagesSeen: number;
+  messagesNew: number;
+  newMessageIds: string[];
+  /** Whether the run was recorded as `AccountSyncCompleted`. */
+  recorded: boolean;
+}
+
+const NEW_IDS_KEPT = 200;
+
+export async function poll(ctx: RunContext, state: SyncState): Promise<Result<PollReport, SyncFailure>> {
+  const { deps, input, accountId } = ctx;
+  const { account } = input;
+  const trigger = pollTrigger({
+    manual: input.manual,
+    gapSince: account.syncGapSince,
+    lastGapFilled: state.lastGapFilled,
+    lastSuccessAt: input.lastSuccessAt,
+    now: deps.clock.now(),
+    catchUpAfterMs: deps.catchUpAfterMs,
+  });
+  const from = pollFrom(state);
+  const after = windowAfter(from, deps.overlapMs);
+  const meta = ctx.metadata(ctx.runId, trigger);
+  const window = after ? { after } : {};
+
+  let chatsSeen = 0;
+  let chatsRecorded = 0;
+  let chatCursor: string | null = null;
+  do {
+    const stop = await ctx.check();
+    if (stop) return err(stop);
+    const page = await deps.gateway.listChats({ accountId, limit: deps.pageSize.chats, ...(chatCursor ? { cursor: chatCursor } : window) });
+    if (!page.ok) return unipileFailure("listChats", page.error);
+    const facts = await deps.chats.listed(page.value.items, deps.clock.now(), meta);
+    if (!facts.ok) return chatFailure(facts.error);
+    await ctx.append(facts.value);
+    chatsSeen += page.value.items.length;
+    chatsRecorded += facts.value.length;
+    chatCursor = page.value.cursor;
+  } while (chatCursor);
+
+  let messagesSeen = 0;
+  let messagesNew = 0;
+  const newMessageIds: string[] = [];
+  const timestamps: string[] = [];
+  let messageCursor: string | null = null;
+  do {
+    const stop = await ctx.check();
+    if (stop) return err(stop);
+    const page = await deps.gateway.listMessages({ accountId, limit: deps.pageSize.messages, ...(messageCursor ? { cursor: messageCursor } : window) });
+    if (!page.ok) return unipileFailure("listMessages", page.error);
+    const facts = await ctx.messageFacts(page.value.items, "poll", meta);
+    if (!facts.ok) return chatFailure(facts.error);
+    const results = await ctx.append([...facts.value.chatFacts, ...facts.value.messageFacts]);
+    chatsRecorded += facts.value.chatFacts.length;
+    const messageResults = results.slice(facts.value.chatFacts.length);
+    page.value.items.forEach((message, i) => {
+      timestamps.push(message.timestamp);
+      if (messageResults[i]?.duplicate !== false) return;
+      messagesNew += 1;
+      if (newMessageIds.length < NEW_IDS_KEPT) newMessageIds.push(message.id);
+    });
+    messagesSeen += page.value.items.length;
+    messageCursor = page.value.cursor;
+  } while (messageCursor);
+
+  const position = advancePosition(from, timestamps);
+  const outcome = { trigger, messagesNew, chatsRecorded, positionBefore: state.position, position };
+  const report: PollReport = { ...outcome, after, chatsSeen, messagesSeen, newMessageIds, recorded: false };
+  if (!shouldRecordPoll(outcome, deps.overlapMs)) return ok(report);
+
+  const data: AccountSyncCompleted["data"] = {
+    unipileAccountId: accountId,
+    runId: ctx.runId,
+    seq: state.seq + 1,
+    trigger,
+    after,
+    positionBefore: state.position,
+    position,
+    chatsSeen,
+    chatsRecorded,
+    messagesSeen,
+    messagesNew,
+    newMessageIds,
+    gapSince: trigger === "gap_fill" ? (account.syncGapSince?.toISOString() ?? null) : null,
+    at: deps.clock.now().toISOString(),
+  };
+  const [result] = await ctx.append([
+    { streamId: syncStream(accountId), type: "AccountSyncCompleted", data, metadata: meta, dedupeKey: syncStepKey(accountId, data.seq) },
+  ]);
+  if (result?.duplicate) return err({ kind: "superseded" });
+  if (messagesNew > 0 || trigger !== "interval") {
+    deps.logger.info({ account: accountId, run: ctx.runId, trigger, messagesNew, messagesSeen, position }, "sync recorded");
+  }
+  return ok({ ...report, recorded: true });
+}
