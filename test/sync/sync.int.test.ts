@@ -53,13 +53,14 @@ describe("webhooks that never came", () => {
     expect(logged).toHaveLength(4);
     expect(logged.every((a) => a.type === "UnipileMessageObserved" && a.via === "poll" && a.source === "poll")).toBe(true);
 
+    // The chat was described by the poll (UnipileChatObserved, with attendees): the conversation has its name.
     const conversation = await conversationOf(h, linked.userId, first.chat_id);
-    expect(conversation).toMatchObject({ messageCount: 3 });
+    expect(conversation).toMatchObject({ name: "Marie Dupont", type: "single", messageCount: 3 });
     const messages = (await listMessages(h, linked.userId, conversation.id)).items;
     expect(messages.map((m) => m.text).sort()).toEqual(["Bonjour", "Oui, je regarde", "Vous êtes là ?"]);
     expect(new Set(messages.map((m) => m.unipileMessageId)).size).toBe(3);
     const teamLyon = await conversationOf(h, linked.userId, group.chat_id);
-    expect(teamLyon).toMatchObject({ messageCount: 1 });
+    expect(teamLyon).toMatchObject({ name: "Team Lyon", type: "group", messageCount: 1 });
 
     // And: the sync's history says so, and the account counts the messages the sync brought
     const recorded = (await syncEvents(h.deps.sql, syncStream(linked.unipileAccountId))).at(-1);
