@@ -29,6 +29,8 @@ export interface MessageSendRequested {
   type: "MessageSendRequested";
   data: {
     sendId: string;
+    /** 1, then 2, … when the same Idempotency-Key tries again after Unipile refused without processing. */
+    attempt: number;
     userId: string;
     accountId: string;
     unipileAccountId: string;
@@ -70,8 +72,10 @@ export interface MessageSendFailed {
     unipileChatId: string | null;
     /** Our reason: `upstream` (Unipile refused, failed or did not answer in time). */
     reason: string;
+    /** Unipile did not process it (429, 503): the same Idempotency-Key may try again. */
+    retryable: boolean;
     /** Unipile's own words when it answered. */
-    unipile: { status: number | null; type: string | null; title: string | null; detail: string | null; kind: string };
+    unipile: { status: number | null; type: string | null; title: string | null; detail: string | null; kind: string; retryAfterMs?: number };
     at: string;
   };
 }

@@ -142,8 +142,10 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       // Answering from CommSync reads the chat, like writing from the phone.
       const conv = change.unipileChatId ? markRead(conversation(change.unipileChatId), change.at) : null;
       if (conv) save(conv);
-      if (state.messages.get(change.sendId)) return;
-      state.messages.set(change.sendId, pendingSend(change, conv, recordedAt));
+      const earlier = state.messages.get(change.sendId);
+      // A new attempt of a refused send is pending again; a send already merged into Unipile's message is done.
+      if (earlier) state.messages.set(change.sendId, earlier.status === "failed" ? { ...earlier, status: "pending", failure: null, updatedAt: recordedAt } : earlier);
+      else if (earlier === undefined) state.messages.set(change.sendId, pendingSend(change, conv, recordedAt));
       return;
     }
     case "send_succeeded": {

@@ -95,8 +95,10 @@ export function createSendService(deps: SendServiceDeps) {
     return ok(null);
   }
 
+  /** The outcome of the stream's latest attempt, as an answer; null while it has none. */
   async function outcomeOf(events: RecordedEvent[], replayed: boolean): Promise<Result<SendOutcome, SendError> | null> {
-    const outcome = events.find((e) => e.type === "MessageSent" || e.type === "MessageSendFailed");
+    const attempt = events.findLastIndex((e) => e.type === "MessageSendRequested");
+    const outcome = events.slice(attempt + 1).find((e) => e.type === "MessageSent" || e.type === "MessageSendFailed");
     if (!outcome) return null;
     if (outcome.type === "MessageSent") {
       const data = outcome.data as MessageSent["data"];
@@ -106,17 +108,10 @@ export function createSendService(deps: SendServiceDeps) {
       return ok({ messageId, sendId: data.sendId, conversationId, status: "sent", replayed });
     }
     const data = outcome.data as MessageSendFailed["data"];
-    const u = data.unipile;
-    const failure: UnipileFailure =
-      u.kind === "http"
-        ? { kind: "http", status: u.status ?? 502, type: u.type ?? "", title: u.title ?? "", detail: u.detail ?? "" }
-        : u.kind === "timeout"
-          ? { kind: "timeout", timeoutMs: 0 }
-          : { kind: "network", message: u.detail ?? u.kind };
-    return err({ code: "UPSTREAM", failure, messageId: data.sendId });
+    return err({ code: "UPSTREAM", failure: failureOf(data.unipile), messageId: data.sendId });
   }
 
-  /** A copy of a send already requested: the same answer once its outcome is in the log. */
+  /** A copy of a send already requested: the same answer once its latest attempt has an outcome. */
   async function awaitEarlier(sendId: string, fingerprint: string): Promise<Result<SendOutcome, SendError>> {
     const deadline = Date.now() + (deps.inFlightWaitMs ?? 30_000);
     for (;;) {
@@ -128,6 +123,23 @@ export function createSendService(deps: SendServiceDeps) {
       if (Date.now() >= deadline) return err({ code: "SEND_IN_PROGRESS" });
       await Bun.sleep(50);
     }
+  }
+
+  /**
+   * Where a keyed send stands: a new one (attempt 1 at version 0), an earlier
+   * one to answer like (null), or one whose latest attempt Unipile refused
+   * without processing it (429, 503), which the same key may try again.
+   */
+  async function nextAttempt(sendId: string, fingerprint: string): Promise<{ attempt: number; version: number } | null> {
+    const events = await eventStore.readStream(sendStream(sendId));
+    const last = events.at(-1);
+    if (!last) return { attempt: 1, version: 0 };
+    const requested = events.filter((e) => e.type === "MessageSendRequested");
+    const sameRequest = (requested[0]?.data as MessageSendRequested["data"] | undefined)?.fingerprint === fingerprint;
+    if (sameRequest && last.type === "MessageSendFailed" && (last.data as MessageSendFailed["data"]).retryable) {
+      return { attempt: requested.length + 1, version: last.streamVersion };
+    }
+    return null;
   }
 
   return {
@@ -144,13 +156,16 @@ export function createSendService(deps: SendServiceDeps) {
         quoteUnipileMessageId = quoted.unipileMessageId;
       }
       const fingerprint = fingerprintOf(input);
-      const sendId = input.idempotencyKey ? uuidV5(`message-send:${actor.userId}:${input.idempotencyKey}`) : deps.ids.uuid();
-      if (input.idempotencyKey && (await eventStore.readStreamVersion(sendStream(sendId))) > 0) return awaitEarlier(sendId, fingerprint);
+      const key = input.idempotencyKey;
+      const sendId = key ? uuidV5(`message-send:${actor.userId}:${key}`) : deps.ids.uuid();
+      const next = key ? await nextAttempt(sendId, fingerprint) : { attempt: 1, version: 0 };
+      if (!next) return awaitEarlier(sendId, fingerprint);
       if (account.status !== "connected") return err({ code: "ACCOUNT_NOT_CONNECTED" });
 
       const metadata: EventMetadata = { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };
       const requested: MessageSendRequested["data"] = {
         sendId,
+        attempt: next.attempt,
         userId: actor.userId,
         accountId: input.accountId,
         unipileAccountId: account.unipileAccountId,
@@ -160,44 +175,58 @@ export function createSendService(deps: SendServiceDeps) {
         attachments: input.files.map((f) => ({ id: null, type: null, fileName: f.fileName, mimetype: f.mimetype, size: f.bytes.byteLength, unavailable: false })),
         quoteUnipileMessageId,
         fingerprint,
-        idempotencyKey: input.idempotencyKey ?? null,
+        idempotencyKey: key ?? null,
         at: clock.now().toISOString(),
       };
+      const dedupeKey = key ? `message-send:${actor.userId}:${key}${next.attempt > 1 ? `:attempt:${next.attempt}` : ""}` : undefined;
       const appended = await eventStore.appendToStream(
         sendStream(sendId),
-        [{ type: "MessageSendRequested", data: requested, metadata, ...(input.idempotencyKey ? { dedupeKey: `message-send:${actor.userId}:${input.idempotencyKey}` } : {}) }],
-        { expectedVersion: 0 },
+        [{ type: "MessageSendRequested", data: requested, metadata, ...(dedupeKey ? { dedupeKey } : {}) }],
+        { expectedVersion: next.version },
       );
       if (!appended.ok) return awaitEarlier(sendId, fingerprint);
 
-      const files = input.files.map((f) => ({ fileName: f.fileName, bytes: f.bytes }));
-      const sent = conversation
-        ? await gateway.sendMessage({ chatId: conversation.unipileChatId, text: input.text, attachments: files, ...(quoteUnipileMessageId ? { quoteId: quoteUnipileMessageId } : {}) })
-        : await gateway.startNewChat({ accountId: account.unipileAccountId, attendeeIds: input.recipients.map(phoneJid), text: input.text, attachments: files, ...(input.subject ? { subject: input.subject } : {}) });
+      const sent = await deliver(input, account.unipileAccountId, conversation, quoteUnipileMessageId);
       const at = clock.now().toISOString();
       const outcome = sent.ok
-        ? {
-            type: "MessageSent" as const,
-            data: {
-              sendId,
-              unipileAccountId: account.unipileAccountId,
-              unipileChatId: conversation?.unipileChatId ?? ("chatId" in sent.value ? (sent.value.chatId as string | null) : null),
-              unipileMessageId: sent.value.messageId,
-              newChat: !conversation,
-              at,
-            } satisfies MessageSent["data"],
-          }
+        ? { type: "MessageSent" as const, data: { sendId, unipileAccountId: account.unipileAccountId, unipileChatId: conversation?.unipileChatId ?? sent.value.chatId, unipileMessageId: sent.value.messageId, newChat: !conversation, at } satisfies MessageSent["data"] }
         : { type: "MessageSendFailed" as const, data: failedData(sendId, account.unipileAccountId, conversation?.unipileChatId ?? null, sent.error, at) };
-      const stored = await eventStore.appendToStream(sendStream(sendId), [{ ...outcome, metadata }], { expectedVersion: 1 });
+      const stored = await eventStore.appendToStream(sendStream(sendId), [{ ...outcome, metadata }], { expectedVersion: appended.value.nextVersion });
       if (!stored.ok) throw new Error(`send ${sendId}: outcome not recorded (${stored.error.code})`);
       if (!sent.ok) {
         deps.logger.warn({ sendId, failure: sent.error }, "unipile refused a send");
-        // Unipile's own failure, not the log's copy: it keeps what the log does not (a 429's Retry-After).
+        // Unipile's own failure, not the log's copy: it keeps all Unipile said.
         return err({ code: "UPSTREAM", failure: sent.error, messageId: sendId });
       }
       return (await outcomeOf(await eventStore.readStream(sendStream(sendId)), false)) ?? err({ code: "SEND_IN_PROGRESS" });
     },
   };
+
+  /** The message to Unipile: into the conversation's chat, or a new chat with the recipients. */
+  async function deliver(input: SendInput, unipileAccountId: string, conversation: ConversationRow | null, quoteUnipileMessageId: string | null) {
+    const files = input.files.map((f) => ({ fileName: f.fileName, bytes: f.bytes }));
+    if (conversation) {
+      const sent = await gateway.sendMessage({ chatId: conversation.unipileChatId, text: input.text, attachments: files, ...(quoteUnipileMessageId ? { quoteId: quoteUnipileMessageId } : {}) });
+      return sent.ok ? ok({ messageId: sent.value.messageId, chatId: conversation.unipileChatId }) : sent;
+    }
+    return gateway.startNewChat({ accountId: unipileAccountId, attendeeIds: input.recipients.map(phoneJid), text: input.text, attachments: files, ...(input.subject ? { subject: input.subject } : {}) });
+  }
+}
+
+/** A failure as the log recorded it, back as the gateway's failure. */
+function failureOf(u: MessageSendFailed["data"]["unipile"]): UnipileFailure {
+  switch (u.kind) {
+    case "http":
+      return { kind: "http", status: u.status ?? 502, type: u.type ?? "", title: u.title ?? "", detail: u.detail ?? "", ...(u.retryAfterMs ? { retryAfterMs: u.retryAfterMs } : {}) };
+    case "timeout":
+      return { kind: "timeout", timeoutMs: 0 };
+    case "invalid_response":
+      return { kind: "invalid_response", message: u.detail ?? "", issues: [] };
+    case "invalid_request":
+      return { kind: "invalid_request", message: u.detail ?? "" };
+    default:
+      return { kind: "network", message: u.detail ?? u.kind };
+  }
 }
 
 function failedData(sendId: string, unipileAccountId: string, unipileChatId: string | null, failure: UnipileFailure, at: string): MessageSendFailed["data"] {
@@ -207,12 +236,15 @@ function failedData(sendId: string, unipileAccountId: string, unipileChatId: str
     unipileAccountId,
     unipileChatId,
     reason: "upstream",
+    // Unipile did not process it (rate limit, unavailable): the same Idempotency-Key may try again.
+    retryable: http !== null && (http.status === 429 || http.status === 503),
     unipile: {
       status: http?.status ?? null,
       type: http?.type ?? null,
       title: http?.title ?? null,
       detail: http?.detail ?? ("message" in failure ? failure.message : null),
       kind: failure.kind,
+      ...(http?.retryAfterMs ? { retryAfterMs: http.retryAfterMs } : {}),
     },
     at,
   };

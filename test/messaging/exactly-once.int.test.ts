@@ -135,6 +135,33 @@ describe("sends with an Idempotency-Key", () => {
     expect(ours[0]?.id).toBe(answers[0]?.messageId as string);
   });
 
+  test("a send Unipile refused without processing it (429) is tried again by the same key, and sent once", async () => {
+    const account = await connectAccount(h);
+    const chatId = (await incoming(account.unipileAccountId, { from: newPhone(), text: "Salut" })).chat_id;
+    const conversation = await conversationOf(h, account.userId, chatId);
+    const body = { content: "Après la limite", accountId: account.accountId, chatId: conversation.id };
+    const key = { "Idempotency-Key": `key-${crypto.randomUUID()}` };
+    await h.control("POST", "/sandbox/faults", { http: [{ method: "POST", path: "/api/v1/chats/*/messages", status: 429, retry_after_s: 60, count: 1 }] });
+
+    const limited = await send(h, account.userId, body, key);
+    expect(limited.status).toBe(429);
+    expect(limited.headers.get("retry-after")).toBe("60");
+    const failedId = ((await limited.json()) as { details: { messageId: string } }).details.messageId;
+    expect((await listMessages(h, account.userId, conversation.id)).items.find((m) => m.id === failedId)?.status).toBe("failed");
+
+    const retried = await send(h, account.userId, body, key);
+    expect(retried.status).toBe(200);
+    const answer = (await retried.json()) as Json;
+    expect(answer).toMatchObject({ replayed: false, sendId: failedId });
+    expect(((await (await send(h, account.userId, body, key)).json()) as Json).messageId).toBe(answer.messageId as string);
+
+    const atUnipile = await h.deps.unipile.gateway.listChatMessages({ chatId });
+    if (!atUnipile.ok) throw new Error("listChatMessages failed");
+    expect(atUnipile.value.items.filter((m) => m.text === "Après la limite")).toHaveLength(1);
+    const ours = (await listMessages(h, account.userId, conversation.id)).items.filter((m) => m.text === "Après la limite");
+    expect(ours.map((m) => m.status)).toEqual(["sent"]);
+  });
+
   test("without a key, two sends are two messages", async () => {
     const account = await connectAccount(h);
     const body = { content: "Deux fois", recipients: [newPhone()], accountId: account.accountId };
