@@ -63,19 +63,37 @@ export async function findConversationByProviderId(sql: Queryable, unipileAccoun
   return rows[0] ? toConversation(rows[0]) : null;
 }
 
+/** A message with our id of the message it quotes, when that one is in the conversation. */
+export type ListedMessage = MessageRow & { quotedMessageId: string | null };
+
+/**
+ * A conversation's messages, newest first. A reply names the quoted message
+ * by its WhatsApp id only; the page looks ours up (one index probe per reply),
+ * so it is found whichever of the two arrived first.
+ */
 export async function listMessages(
   sql: Queryable,
   query: { conversationId: string; after?: Keyset | null; limit: number },
-): Promise<Page<MessageRow>> {
+): Promise<Page<ListedMessage>> {
   const { conversationId, after, limit } = query;
   const rows = await sql<RawRow[]>`
-    select * from messages
-    where conversation_id = ${conversationId} and arrived
-      ${after ? sql`and (sent_at, id) < (${after.at}, ${after.id}::uuid)` : sql``}
-    order by sent_at desc, id desc
-    limit ${limit + 1}
+    select m.*, q.id as quoted_message_id from (
+      select * from messages
+      where conversation_id = ${conversationId} and arrived
+        ${after ? sql`and (sent_at, id) < (${after.at}, ${after.id}::uuid)` : sql``}
+      order by sent_at desc, id desc
+      limit ${limit + 1}
+    ) m
+    left join lateral (
+      select q.id from messages q
+      where m.quoted is not null and q.conversation_id = m.conversation_id
+        and q.provider_message_id = m.quoted->>'providerMessageId' and q.arrived
+      limit 1
+    ) q on true
+    order by m.sent_at desc, m.id desc
   `;
-  return pageOf(rows.map(toMessage), limit, (m) => ({ at: m.sentAt, id: m.id }));
+  const listed = rows.map((raw) => ({ ...toMessage(raw), quotedMessageId: (raw.quoted_message_id as string | null) ?? null }));
+  return pageOf(listed, limit, (m) => ({ at: m.sentAt, id: m.id }));
 }
 
 /** A message with its conversation, when the user owns the conversation. */

@@ -87,13 +87,15 @@ export function registerMessagingRoutes(app: Hono<AppEnv>, deps: MessagingRoutes
     const attachment = found.message.attachments.find((a) => a.id === attachmentId);
     if (!attachment || !found.message.unipileMessageId || found.message.deleted) throw new ApiError("ATTACHMENT_NOT_FOUND", "The message has no such attachment.");
     const file = await deps.gateway.getAttachment({ messageId: found.message.unipileMessageId, attachmentId });
+    if (!file.ok && file.error.kind === "http" && file.error.status === 404) throw new ApiError("ATTACHMENT_NOT_FOUND", "Unipile no longer has this attachment.");
     if (!file.ok) throw upstreamError(file.error);
-    const name = (attachment.fileName ?? attachmentId).replace(/[^\w.\- ]/g, "_");
+    const name = attachment.fileName ?? attachmentId;
     return new Response(file.value.bytes, {
       headers: {
         "content-type": attachment.mimetype ?? file.value.mimeType,
         "content-length": String(file.value.bytes.byteLength),
-        "content-disposition": `inline; filename="${name}"`,
+        // An ASCII fallback, and the exact name (RFC 6266 / 5987) for clients that read it.
+        "content-disposition": `inline; filename="${name.replace(/[^\x20-\x7e]|["\\]/g, "_")}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`,
         "cache-control": "private, max-age=300",
       },
     });

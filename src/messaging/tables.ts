@@ -109,6 +109,8 @@ export const makeMessagesTable = (name: string) =>
         .on(t.conversationId, t.sentAt.desc(), t.id.desc())
         .where(sql`arrived`),
       index(`${name}_send_idx`).on(t.sendId),
+      // Replies name the quoted message by its WhatsApp id: queries find ours through this.
+      index(`${name}_conversation_provider_idx`).on(t.conversationId, t.providerMessageId),
     ],
   );
 

@@ -99,7 +99,9 @@ export function conversationView(row: ConversationRow): z.infer<typeof Conversat
   };
 }
 
-export function messageView(row: MessageRow): z.infer<typeof MessageSchema> {
+/** `quotedMessageId`: our id of the quoted message when a query found it by its WhatsApp id. */
+export function messageView(row: MessageRow & { quotedMessageId?: string | null }): z.infer<typeof MessageSchema> {
+  const quotedId = row.quoted?.unipileMessageId ? messageIdFor(row.quoted.unipileMessageId) : (row.quotedMessageId ?? null);
   return {
     id: row.id,
     conversationId: row.conversationId,
@@ -109,7 +111,7 @@ export function messageView(row: MessageRow): z.infer<typeof MessageSchema> {
     sender: { attendeeId: row.senderAttendeeId, providerId: row.senderProviderId, name: row.senderName, phone: row.senderPhone },
     text: row.text,
     attachments: row.attachments,
-    quoted: row.quoted ? { ...row.quoted, messageId: row.quoted.unipileMessageId ? messageIdFor(row.quoted.unipileMessageId) : null } : null,
+    quoted: row.quoted ? { ...row.quoted, messageId: quotedId } : null,
     reactions: row.reactions,
     sentAt: row.sentAt.toISOString(),
     isSender: row.isSender,

@@ -597,12 +597,14 @@ describe("GET /api/messages/:id/attachments/:attachmentId", () => {
     expect((await h.request(url(me.message.id, mine), { as: userId })).status).toBe(200);
   });
 
-  test("Unipile failing the download is 502 with its reason, not 500", async () => {
+  test("Unipile failing the download is 502 with its reason, not 500; an attachment Unipile no longer has is 404", async () => {
     const { me } = await twoUsers();
     const attachmentId = me.message.attachments[0]?.id as string;
-    await h.control("POST", "/sandbox/faults", { http: [{ method: "GET", path: "/api/v1/messages/*/attachments/*", status: 404, count: 1 }] });
+    await h.control("POST", "/sandbox/faults", { http: [{ method: "GET", path: "/api/v1/messages/*/attachments/*", status: 500, count: 3 }] });
     const body = await expectError(await h.request(`/api/messages/${me.message.id}/attachments/${attachmentId}`, { as: me.account.userId }), 502, "UPSTREAM_FAILED");
-    expect(copy(body.details)).toMatchObject({ unipile: { status: 404, type: "errors/resource_not_found" } });
+    expect(copy(body.details)).toMatchObject({ unipile: { status: 500 } });
+    await h.control("POST", "/sandbox/faults", { http: [{ method: "GET", path: "/api/v1/messages/*/attachments/*", status: 404, count: 1 }] });
+    await expectError(await h.request(`/api/messages/${me.message.id}/attachments/${attachmentId}`, { as: me.account.userId }), 404, "ATTACHMENT_NOT_FOUND");
   });
 });
 

@@ -183,9 +183,9 @@ describe("attachments", () => {
       expect(response.headers.get("content-length")).toBe(String(bytes.byteLength));
       expect(new Uint8Array(await response.arrayBuffer())).toEqual(bytes);
     }
-    // The name is offered as the download's file name (characters outside [\w.\- ] become "_").
+    // The name is offered as the download's file name: exact in filename*, ASCII in filename.
     const named = await h.request(`/api/messages/${message.id}/attachments/${message.attachments[0]?.id}`, { as: account.userId });
-    expect(named.headers.get("content-disposition")).toBe('inline; filename="contrat sign_.pdf"');
+    expect(named.headers.get("content-disposition")).toBe(`inline; filename="contrat sign_.pdf"; filename*=UTF-8''contrat%20sign%C3%A9.pdf`);
   });
 
   test("a multipart send carries its files to Unipile byte for byte, and they download back through the API", async () => {
@@ -322,6 +322,16 @@ describe("replies and reads", () => {
     // Unipile's message id works as a quoteId too.
     const byUnipileId = await sent(await send(h, account.userId, { content: "Et le dimanche non.", accountId: account.accountId, chatId: conversation.id, quoteId: question.message_id }));
     expect(byUnipileId.message?.quoted?.messageId).toBe(quoted.id);
+  });
+
+  test("a contact's reply quoting an earlier message points to ours, found by its WhatsApp id", async () => {
+    const account = await connectAccount(h);
+    const contact = newPhone();
+    const question = await incoming(account.unipileAccountId, { from: contact, text: "Le colis est arrivé ?" });
+    const conversation = await conversationOf(h, account.userId, question.chat_id);
+    await incoming(account.unipileAccountId, { from: contact, text: "Ah si, pardon !", quote: question.message_id });
+    const items = await messagesWhen(account.userId, conversation.id, (m) => m.length === 2);
+    expect(copy(items[0]?.quoted)).toMatchObject({ messageId: items[1]?.id ?? "?", text: "Le colis est arrivé ?" });
   });
 
   test("POST /api/conversations/:id/read zeroes the unread count here and at Unipile", async () => {

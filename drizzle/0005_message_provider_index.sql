@@ -1,0 +1,1 @@
+CREATE INDEX "messages_conversation_provider_idx" ON "messages" USING btree ("conversation_id","provider_message_id");
