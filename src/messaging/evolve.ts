@@ -232,6 +232,18 @@ function senderNameFrom(conv: ConversationRow, m: Pick<MessageFields, "senderAtt
   return match?.name ?? null;
 }
 
+/** What nothing has happened to yet: no failure, edit, deletion, read or delivery. */
+const UNTOUCHED = {
+  failure: null,
+  edited: false,
+  editedAt: null,
+  deleted: false,
+  deletedAt: null,
+  seen: false,
+  deliveredAt: null,
+  readAt: null,
+} as const satisfies Partial<MessageRow>;
+
 function stub(m: MessageFields, conv: ConversationRow, id: string, unipileAccountId: string, at: Date, recordedAt: Date): MessageRow {
   return {
     id,
@@ -251,14 +263,7 @@ function stub(m: MessageFields, conv: ConversationRow, id: string, unipileAccoun
     sentAt: at,
     isSender: m.isSender,
     status: m.isSender ? "sent" : "received",
-    failure: null,
-    edited: false,
-    editedAt: null,
-    deleted: false,
-    deletedAt: null,
-    seen: false,
-    deliveredAt: null,
-    readAt: null,
+    ...UNTOUCHED,
     arrived: false,
     updatedAt: recordedAt,
   };
@@ -346,14 +351,7 @@ function pendingSend(change: Extract<MessagingChange, { kind: "send_requested" }
     sentAt: change.at,
     isSender: true,
     status: "pending",
-    failure: null,
-    edited: false,
-    editedAt: null,
-    deleted: false,
-    deletedAt: null,
-    seen: false,
-    deliveredAt: null,
-    readAt: null,
+    ...UNTOUCHED,
     arrived: true,
     updatedAt: recordedAt,
   };

@@ -5,11 +5,9 @@
  * reason, and the message shows as failed.
  */
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
-import { messagingProjection } from "../../src/messaging/messaging-projection";
-import { verifyProjection } from "../../src/projections";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
-import { type ConnectedAccount, connectAccount, type Conversation, conversationOf, errorShape, type Json, listMessages, type Message, newPhone, newUser, send } from "./support";
+import { type ConnectedAccount, connectAccount, type Conversation, conversationOf, errorShape, type Json, listMessages, type Message, newPhone, newUser, send, expectRebuildMatchesLive } from "./support";
 
 const MAX_ATTACHMENT_BYTES = 1024;
 const SEND = "/api/unipile/message";
@@ -621,11 +619,6 @@ describe("a user without accounts", () => {
 
 describe("the projection", () => {
   test("rebuilt from the log equals the live tables", async () => {
-    await h.deps.messaging.fetcher.settled();
-    const report = await verifyProjection(h.deps.sql, messagingProjection);
-    expect(report.tables.map((t) => ({ table: t.table, differing: t.differing, onlyLive: t.onlyLive, onlyRebuilt: t.onlyRebuilt }))).toEqual(
-      report.tables.map((t) => ({ table: t.table, differing: 0, onlyLive: [], onlyRebuilt: [] })),
-    );
-    expect(report.ok).toBe(true);
+    await expectRebuildMatchesLive(h);
   });
 });

@@ -6,11 +6,9 @@
  * service learns about from a webhook that does not describe them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { messagingProjection } from "../../src/messaging/messaging-projection";
-import { verifyProjection } from "../../src/projections";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness, TEST_WEBHOOK_SECRET } from "../support/harness";
-import { connectAccount, type Conversation, conversationOf, getJson, type Json, listMessages, type Message, newPhone, send } from "./support";
+import { connectAccount, type Conversation, conversationOf, getJson, type Json, listMessages, type Message, newPhone, send, expectRebuildMatchesLive } from "./support";
 
 let h: Harness;
 beforeAll(async () => {
@@ -445,11 +443,6 @@ describe("a chat the service never saw", () => {
 
 describe("the projection", () => {
   test("rebuilt from the log equals the live tables", async () => {
-    await h.deps.messaging.fetcher.settled();
-    const report = await verifyProjection(h.deps.sql, messagingProjection);
-    expect(report.tables.map((t) => ({ table: t.table, differing: t.differing, onlyLive: t.onlyLive, onlyRebuilt: t.onlyRebuilt }))).toEqual(
-      report.tables.map((t) => ({ table: t.table, differing: 0, onlyLive: [], onlyRebuilt: [] })),
-    );
-    expect(report.ok).toBe(true);
+    await expectRebuildMatchesLive(h);
   });
 });

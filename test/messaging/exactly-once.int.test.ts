@@ -4,11 +4,9 @@
  * it; a retried or concurrent send with one Idempotency-Key sends once.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { messagingProjection } from "../../src/messaging/messaging-projection";
-import { verifyProjection } from "../../src/projections";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness, TEST_WEBHOOK_SECRET } from "../support/harness";
-import { connectAccount, conversationOf, type Json, listMessages, type Message, newPhone, send } from "./support";
+import { connectAccount, conversationOf, type Json, listMessages, type Message, newPhone, send, expectRebuildMatchesLive } from "./support";
 
 let h: Harness;
 beforeAll(async () => {
@@ -176,8 +174,6 @@ describe("sends with an Idempotency-Key", () => {
 
 describe("the projection", () => {
   test("rebuilt from the log equals the live tables", async () => {
-    await h.deps.messaging.fetcher.settled();
-    const report = await verifyProjection(h.deps.sql, messagingProjection);
-    expect(report.tables.filter((t) => t.differing > 0)).toEqual([]);
+    await expectRebuildMatchesLive(h);
   });
 });

@@ -5,11 +5,9 @@
  * status follows what the sandbox reports.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { messagingProjection } from "../../src/messaging/messaging-projection";
-import { verifyProjection } from "../../src/projections";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
-import { connectAccount, conversationOf, type Json, listMessages, type Message, newPhone, send } from "./support";
+import { connectAccount, conversationOf, type Json, listMessages, type Message, newPhone, send, expectRebuildMatchesLive } from "./support";
 
 let h: Harness;
 beforeAll(async () => {
@@ -70,11 +68,6 @@ describe("a contact writes, the user answers", () => {
 
 describe("the projection", () => {
   test("rebuilt from the log equals the live tables", async () => {
-    await h.deps.messaging.fetcher.settled();
-    const report = await verifyProjection(h.deps.sql, messagingProjection);
-    expect(report.tables.map((t) => ({ table: t.table, differing: t.differing, onlyLive: t.onlyLive, onlyRebuilt: t.onlyRebuilt }))).toEqual(
-      report.tables.map((t) => ({ table: t.table, differing: 0, onlyLive: [], onlyRebuilt: [] })),
-    );
-    expect(report.ok).toBe(true);
+    await expectRebuildMatchesLive(h);
   });
 });

@@ -6,13 +6,11 @@
  * real webhooks.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { messagingProjection } from "../../src/messaging/messaging-projection";
-import { verifyProjection } from "../../src/projections";
 import { classifyWebhookBody } from "../../src/unipile/payloads";
 import { translateWebhook } from "../../src/unipile/translate";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness, TEST_WEBHOOK_SECRET } from "../support/harness";
-import { connectAccount, conversationOf, type Json, listConversations, listMessages, newPhone } from "./support";
+import { connectAccount, conversationOf, type Json, listConversations, listMessages, newPhone, expectRebuildMatchesLive } from "./support";
 
 let h: Harness;
 beforeAll(async () => {
@@ -98,7 +96,6 @@ describe("paging", () => {
   });
 
   test("the projection rebuilt from the log equals the live tables", async () => {
-    const report = await verifyProjection(h.deps.sql, messagingProjection);
-    expect(report.tables.filter((t) => t.differing > 0)).toEqual([]);
+    await expectRebuildMatchesLive(h);
   });
 });

@@ -4,6 +4,8 @@
  * and the error-shape matcher.
  */
 import { expect } from "bun:test";
+import { messagingProjection } from "../../src/messaging/messaging-projection";
+import { verifyProjection } from "../../src/projections";
 import { waitFor } from "../sandbox/support";
 import type { Harness } from "../support/harness";
 
@@ -83,4 +85,13 @@ export async function conversationOf(h: Harness, as: string, unipileChatId: stri
 /** Sends through the API. */
 export function send(h: Harness, as: string, body: Json, headers: Record<string, string> = {}) {
   return h.request("/api/unipile/message", { method: "POST", as, json: body, headers });
+}
+
+/** `bun run replay --verify` for the messaging tables: a rebuild from the log equals them row for row. */
+export async function expectRebuildMatchesLive(h: Harness) {
+  await h.deps.messaging.fetcher.settled();
+  const report = await verifyProjection(h.deps.sql, messagingProjection);
+  expect(report.tables.map((t) => ({ table: t.table, differing: t.differing, onlyLive: t.onlyLive, onlyRebuilt: t.onlyRebuilt }))).toEqual(
+    report.tables.map((t) => ({ table: t.table, differing: 0, onlyLive: [], onlyRebuilt: [] })),
+  );
 }
