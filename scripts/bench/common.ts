@@ -3,7 +3,7 @@
  * the world file they exchange, figures, latency summaries, process memory
  * from /proc, free loopback ports.
  */
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 
 /** One chat the load generator writes in, as the sandbox seeded it. */
@@ -168,7 +168,7 @@ export async function lanes<T>(concurrency: number, next: () => T | undefined, w
 
 /** Prints one result object as the process's last stdout line (the orchestrator parses it). */
 export function emitResult(result: unknown) {
-  process.stdout.write(`${JSON.stringify({ result })}\n`);
+  process.stdout.write(`${JSON.stringify({ result, cpuSeconds: ownCpuSeconds() })}\n`);
 }
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -182,6 +182,8 @@ export const FIGURES = [
   "lag.p50_ms",
   "lag.p99_ms",
   "lag.webhook_p99_ms",
+  "lag.half_capacity.p50_ms",
+  "lag.half_capacity.p99_ms",
   "replay.events_per_s",
   "replay.peak_rss_mb",
   "replay.rss_growth_pct",
@@ -195,3 +197,58 @@ export const FIGURES = [
   "queries.messages_deep.p99_ms",
   "memory.service_peak_rss_mb",
 ] as const;
+
+interface ProcStat {
+  pid: number;
+  ppid: number;
+  /** utime + stime + cutime + cstime, in clock ticks. */
+  ticks: number;
+}
+
+function readProcStats(): ProcStat[] {
+  const stats: ProcStat[] = [];
+  for (const name of readdirSync("/proc")) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const text = readFileSync(`/proc/${name}/stat`, "utf8");
+      // The command name may hold spaces and parentheses: fields start after the last ')'.
+      const fields = text.slice(text.lastIndexOf(")") + 2).split(" ");
+      const n = (i: number) => Number(fields[i - 3]);
+      stats.push({ pid: Number(name), ppid: n(4), ticks: n(14) + n(15) + n(16) + n(17) });
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return stats;
+}
+
+const CLOCK_TICKS = 100;
+
+/**
+ * CPU seconds used so far by each named process tree (the process, its live
+ * descendants, and the descendants they already reaped).
+ */
+export function cpuSeconds(roots: Record<string, number>): Record<string, number> {
+  const stats = readProcStats();
+  const children = new Map<number, ProcStat[]>();
+  for (const s of stats) children.set(s.ppid, [...(children.get(s.ppid) ?? []), s]);
+  const byPid = new Map(stats.map((s) => [s.pid, s]));
+  const out: Record<string, number> = {};
+  for (const [name, pid] of Object.entries(roots)) {
+    let ticks = 0;
+    const stack = byPid.has(pid) ? [byPid.get(pid) as ProcStat] : [];
+    while (stack.length > 0) {
+      const s = stack.pop() as ProcStat;
+      ticks += s.ticks;
+      stack.push(...(children.get(s.pid) ?? []));
+    }
+    out[name] = ticks / CLOCK_TICKS;
+  }
+  return out;
+}
+
+/** This process's CPU seconds (user + system). */
+export function ownCpuSeconds(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1e6;
+}

@@ -1,14 +1,16 @@
 /**
  * The benchmark's load generator, a process apart from the service:
- *   bun scripts/bench/load.ts ingest  <world.json> --count 20000 --concurrency 32
+ *   bun scripts/bench/load.ts ingest-reference <world.json> --count 20000 --concurrency 32 --now <ms>
+ *   bun scripts/bench/load.ts ingest-service   <world.json> --count 20000 --concurrency 32 --now <ms>
  *   bun scripts/bench/load.ts lag     <world.json> --rate 1000 --seconds 20 --sample 10
- *   bun scripts/bench/load.ts queries <world.json> --requests 1000 --deep 50000 --big-chat <id> --message-deep 5000
+ *   bun scripts/bench/load.ts queries <world.json> --requests 1000 --max-seconds 30 --deep 50000 --big-chat=<id> --message-deep 5000
  * Talks HTTP to the service (and, for the ingest reference, Postgres). Prints
  * its measurements as one JSON line on stdout.
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { conversationIdFor } from "../../src/messaging/ids";
+import { encodeCursor } from "../../src/messaging/views";
 import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
 import { type BenchWorld, emitResult, lanes, readWorld, sleep, summarize } from "./common";
 
@@ -26,12 +28,14 @@ const { positionals, values } = parseArgs({
     deep: { type: "string", default: "50000" },
     "big-chat": { type: "string" },
     "message-deep": { type: "string", default: "5000" },
+    "max-seconds": { type: "string", default: "30" },
     run: { type: "string", default: "bench" },
+    now: { type: "string" },
   },
 });
 const [mode, worldPath] = positionals;
 if (!mode || !worldPath) {
-  console.error("usage: bun scripts/bench/load.ts <ingest|lag|queries> <world.json> [options]");
+  console.error("usage: bun scripts/bench/load.ts <ingest-reference|ingest-service|lag|queries> <world.json> [options]");
   process.exit(2);
 }
 const world = readWorld(worldPath);
@@ -87,31 +91,42 @@ async function closedLoop(bodies: string[], concurrency: number, send: (body: st
   return { ...summarize(latencies), accepted: latencies.length, errors, seconds, perSecond: latencies.length / seconds };
 }
 
-async function ingest() {
+/** The ingest bodies: warm-up bodies first (not measured), then the measured ones; the same for both sides. */
+function ingestBodies() {
   const count = num("count");
-  const concurrency = num("concurrency");
   const warmup = num("warmup");
-  const now = Date.now();
-  const warm = makeBodies(world, `${values.run}:warm`, warmup * 2, now - 3_600_000, 1);
-  const bodies = makeBodies(world, `${values.run}:ingest`, count, now - 600_000, 10);
-  const bodyBytes = bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0) / bodies.length;
+  // The run's start time comes from the orchestrator so that both sides send identical bodies.
+  const now = Number(values.now ?? Date.now());
+  return {
+    warm: makeBodies(world, `${values.run}:warm`, warmup, now - 3_600_000, 1),
+    bodies: makeBodies(world, `${values.run}:ingest`, count, now - 600_000, 10),
+  };
+}
 
-  // The reference: each payload one INSERT (one commit, one WAL flush) into a plain table.
+/** The reference: each payload one INSERT (one commit, one WAL flush) into a plain table. */
+async function ingestReference() {
+  const concurrency = num("concurrency");
+  const { warm, bodies } = ingestBodies();
   const sql = postgres(world.databaseUrl, { max: concurrency, onnotice: () => undefined });
   await sql`create table if not exists bench_ref (id bigserial primary key, body jsonb not null)`;
   const insert = async (body: string) => {
     await sql`insert into bench_ref (body) values (${body}::jsonb)`;
     return true;
   };
-  await closedLoop(warm.slice(0, warmup), concurrency, insert);
-  const reference = await closedLoop(bodies, concurrency, insert);
+  await closedLoop(warm, concurrency, insert);
+  const result = await closedLoop(bodies, concurrency, insert);
   const [stored] = await sql<{ n: number }[]>`select count(*)::int as n from bench_ref`;
   await sql.end({ timeout: 5 });
+  emitResult({ ...result, rows: stored?.n ?? 0, bodyBytes: bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0) / bodies.length });
+}
 
+/** The same payloads as webhooks, each answered only once durably in the log. */
+async function ingestService() {
+  const concurrency = num("concurrency");
+  const { warm, bodies } = ingestBodies();
   const send = async (body: string) => (await postWebhook(body)) === 200;
-  await closedLoop(warm.slice(warmup), concurrency, send);
-  const service = await closedLoop(bodies, concurrency, send);
-  emitResult({ count, concurrency, bodyBytes, reference: { ...reference, rows: stored?.n ?? 0 }, service });
+  await closedLoop(warm, concurrency, send);
+  emitResult(await closedLoop(bodies, concurrency, send));
 }
 
 async function lag() {
@@ -193,6 +208,7 @@ async function lag() {
 
 async function queries() {
   const requests = num("requests");
+  const maxSeconds = num("max-seconds");
   const deep = num("deep");
   const messageDeep = num("message-deep");
   const bigChat = values["big-chat"];
@@ -205,25 +221,34 @@ async function queries() {
     return (await response.json()) as { items: unknown[]; nextCursor: string | null };
   };
 
-  /** Walks pages of 200 until `depth` rows were served; the cursor there. */
-  const walk = async (path: string, depth: number) => {
-    let served = 0;
-    let cursor: string | null = null;
-    while (served < depth) {
-      const limit = Math.min(200, depth - served);
-      const sep = path.includes("?") ? "&" : "?";
-      const page = await get(`${path}${sep}limit=${limit}${cursor ? `&cursor=${cursor}` : ""}`);
-      served += page.items.length;
-      cursor = page.nextCursor;
-      if (!cursor) throw new Error(`${path}: only ${served} rows, wanted a cursor at ${depth}`);
-    }
-    return cursor;
-  };
+  // The deep cursors are made as the API makes them (encodeCursor) from the row at that depth, read
+  // here with OFFSET once: walking 250 pages through a slow API would take the run hostage.
+  const sql = postgres(world.databaseUrl, { max: 1, onnotice: () => undefined });
+  const [conversationRow] = await sql<{ at: Date; id: string }[]>`
+    select last_activity_at as at, id from conversations where user_id = ${world.userId}
+    order by last_activity_at desc, id desc offset ${deep - 1} limit 1
+  `;
+  const [messageRow] = await sql<{ at: Date; id: string }[]>`
+    select sent_at as at, id from messages where conversation_id = ${bigConversation} and arrived
+    order by sent_at desc, id desc offset ${messageDeep - 1} limit 1
+  `;
+  await sql.end({ timeout: 5 });
+  if (!conversationRow || !messageRow) throw new Error("not enough conversations or messages for the deep cursors");
+  const conversationCursor = encodeCursor(conversationRow);
+  const messageCursor = encodeCursor(messageRow);
+  // The API's own cursor at the end of a page must lead on (a sanity check of the paging).
+  const pageSize = Math.max(1, Math.min(200, Math.floor(deep / 2)));
+  const firstPage = await get(`/api/conversations?limit=${pageSize}`);
+  if (!firstPage.nextCursor || (await get(`/api/conversations?limit=${pageSize}&cursor=${firstPage.nextCursor}`)).items.length === 0) {
+    throw new Error("conversation paging does not go on past the first page");
+  }
 
+  /** Sequential requests: `requests` of them, or fewer when `maxSeconds` run out first. */
   const measure = async (path: string, expectItems: number) => {
-    for (let i = 0; i < Math.min(50, requests); i++) await get(path);
+    const deadline = performance.now() + maxSeconds * 1000;
+    for (let i = 0; i < Math.min(20, requests) && performance.now() < deadline; i++) await get(path);
     const latencies: number[] = [];
-    for (let i = 0; i < requests; i++) {
+    while (latencies.length < requests && (latencies.length < 5 || performance.now() < deadline)) {
       const t0 = performance.now();
       const page = await get(path);
       latencies.push(performance.now() - t0);
@@ -232,16 +257,10 @@ async function queries() {
     return summarize(latencies);
   };
 
-  const walkStarted = performance.now();
-  const conversationCursor = await walk("/api/conversations", deep);
-  const messageCursor = await walk(`/api/conversations/${bigConversation}/messages`, messageDeep);
-  const walkSeconds = (performance.now() - walkStarted) / 1000;
-
   emitResult({
     requests,
     deep,
     messageDeep,
-    walkSeconds,
     conversationsFirst: await measure("/api/conversations", 50),
     conversationsDeep: await measure(`/api/conversations?cursor=${conversationCursor}`, 50),
     messagesFirst: await measure(`/api/conversations/${bigConversation}/messages`, 50),
@@ -250,8 +269,11 @@ async function queries() {
 }
 
 switch (mode) {
-  case "ingest":
-    await ingest();
+  case "ingest-reference":
+    await ingestReference();
+    break;
+  case "ingest-service":
+    await ingestService();
     break;
   case "lag":
     await lag();
