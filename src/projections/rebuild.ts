@@ -95,6 +95,9 @@ export async function verifyProjection(sql: Sql, projection: Projection, options
 /** Replays the whole log into `tables`, one transaction per batch (memory stays flat). */
 async function replayInto(sql: Sql, projection: Projection, tables: TableNames, options: ReplayOptions) {
   const batchSize = options.batchSize ?? 2000;
+  // Fresh statistics first: after a bulk load the planner may not know how many events each type has
+  // and read every page by bitmap and sort (~10x slower) instead of walking the log index in order.
+  await sql`analyze events`;
   const head = await sql<{ max: number | null }[]>`select max(global_position) as max from events`;
   const headPosition = head[0]?.max ?? 0;
   let position: LogPosition = LOG_START;
