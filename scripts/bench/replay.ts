@@ -40,7 +40,7 @@ if (!values["skip-reference"]) {
   await sql`
     select global_position, transaction_id::text as transaction_id, stream_id, stream_version, type,
            schema_version, data, metadata, dedupe_key, recorded_at
-    from events order by transaction_id, global_position
+    from events order by events.transaction_id, global_position
   `.cursor(1000, (rows) => {
     read += rows.length;
   });

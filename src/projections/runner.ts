@@ -163,9 +163,11 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
      * what is there).
      */
     async catchUp(timeoutMs = 1000): Promise<boolean> {
+      // `events.` matters: a bare `transaction_id` would name the text alias, sorting as text ("9" after
+      // "10") and reading the whole index instead of its last entry.
       const [head] = await sql<{ transaction_id: string; global_position: number }[]>`
         select transaction_id::text as transaction_id, global_position from events
-        order by transaction_id desc, global_position desc limit 1
+        order by events.transaction_id desc, global_position desc limit 1
       `;
       if (!head) return true;
       return waitFor({ transactionId: head.transaction_id, globalPosition: head.global_position }, timeoutMs);
