@@ -57,6 +57,9 @@ export async function rebuildProjection(sql: Sql, projection: Projection, option
       for (const [live, physical] of Object.entries(scratch)) await swapTable(tx, live, physical);
       await saveCheckpoint(tx, projection.name, position, projection.version);
     });
+    // The swapped-in tables have no statistics yet: without them the planner may sort a user's whole
+    // conversation list instead of walking its index, until autovacuum gets to them.
+    for (const live of Object.keys(scratch)) await sql`analyze ${sql(live)}`;
     return { projection: projection.name, events };
   } finally {
     await dropTables(sql, scratch);
