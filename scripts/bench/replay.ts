@@ -5,7 +5,7 @@
  * global_position), with a plain postgres.js cursor of 1000 rows, parsing the
  * JSON as the service's pool does. Then what `bun run replay` does: every
  * projection rebuilt into fresh tables and swapped in (`rebuildProjection`),
- * sampling this process's memory as the log is read (at each quarter of it).
+ * sampling this process's memory after every batch (peak per quarter of the log).
  * Prints one JSON line.
  */
 import { writeFileSync } from "node:fs";
@@ -56,8 +56,8 @@ try {
 }
 
 const rssBefore = mb();
-const milestones: { fraction: number; events: number; rssMb: number; heapMb: number }[] = [];
-const quarters = [0.25, 0.5, 0.75, 1];
+/** Per quarter of the log: the peak RSS and heap while the rebuild read it. */
+const quarters: { fraction: number; events: number; rssMb: number; heapMb: number }[] = [];
 const projections: { name: string; events: number; seconds: number }[] = [];
 const started = performance.now();
 for (const projection of allProjections()) {
@@ -65,12 +65,12 @@ for (const projection of allProjections()) {
   const result = await rebuildProjection(sql, projection, {
     batchSize,
     onProgress: (p) => {
-      // Quarters of the log, by position, as the projection reading (nearly) all of it passes them.
-      const fraction = p.headPosition > 0 ? p.position / p.headPosition : 1;
+      // Peak RSS in each quarter of the log, by position, as the projection reading (nearly) all of it passes.
       if (projection.name !== "messaging") return;
-      for (let next = quarters[milestones.length]; next !== undefined && fraction >= next; next = quarters[milestones.length]) {
-        milestones.push({ fraction: next, events: p.events, rssMb: mb(), heapMb: process.memoryUsage().heapUsed / 1024 / 1024 });
-      }
+      const fraction = p.headPosition > 0 ? Math.min(1, p.position / p.headPosition) : 1;
+      const quarter = Math.min(3, Math.floor(fraction * 4 - 1e-9));
+      const current = quarters[quarter] ?? { fraction: (quarter + 1) / 4, events: 0, rssMb: 0, heapMb: 0 };
+      quarters[quarter] = { fraction: (quarter + 1) / 4, events: p.events, rssMb: Math.max(current.rssMb, mb()), heapMb: Math.max(current.heapMb, process.memoryUsage().heapUsed / 1024 / 1024) };
     },
   });
   projections.push({ name: result.projection, events: result.events, seconds: (performance.now() - t0) / 1000 });
@@ -83,6 +83,6 @@ emitResult({
   batchSize,
   reference,
   replay: { seconds, perSecond: logEvents / seconds, projections },
-  memory: { rssBeforeMb: rssBefore, peakMb: memory?.peakMb ?? Number.NaN, milestones },
+  memory: { rssBeforeMb: rssBefore, peakMb: memory?.peakMb ?? Number.NaN, milestones: quarters.filter(Boolean) },
 });
 process.exit(0);
