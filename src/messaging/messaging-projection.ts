@@ -137,7 +137,7 @@ async function recountFromTable(tx: TransactionSql, t: { conversations: string; 
              case when m.deleted then 'This message was deleted'
                   else coalesce(nullif(left(m.text, 200), ''), '[' || coalesce(m.attachments->0->>'type', 'message') || ']') end as preview
       from ${tx(t.messages)} m where m.conversation_id = x.id and m.arrived
-      order by m.sent_at desc, m.id desc limit 1
+      order by m.sent_at desc nulls last, m.id desc nulls last limit 1
     ) l on true
     where c.id = x.id
   `;

@@ -43,7 +43,8 @@ export async function listConversations(
     select * from conversations
     where ${accountId ? sql`account_id = ${accountId} and user_id = ${userId}` : sql`user_id = ${userId}`}
       ${after ? sql`and (last_activity_at, id) < (${after.at}, ${after.id}::uuid)` : sql``}
-    order by last_activity_at desc, id desc
+    -- nulls last, as the index is built (drizzle desc()): a bare desc means nulls first and cannot walk it.
+    order by last_activity_at desc nulls last, id desc nulls last
     limit ${limit + 1}
   `;
   return pageOf(rows.map(toConversation), limit, (c) => ({ at: c.lastActivityAt, id: c.id }));
@@ -81,7 +82,7 @@ export async function listMessages(
       select * from messages
       where conversation_id = ${conversationId} and arrived
         ${after ? sql`and (sent_at, id) < (${after.at}, ${after.id}::uuid)` : sql``}
-      order by sent_at desc, id desc
+      order by sent_at desc nulls last, id desc nulls last
       limit ${limit + 1}
     ) m
     left join lateral (
@@ -90,7 +91,7 @@ export async function listMessages(
         and q.provider_message_id = m.quoted->>'providerMessageId' and q.arrived
       limit 1
     ) q on true
-    order by m.sent_at desc, m.id desc
+    order by m.sent_at desc nulls last, m.id desc nulls last
   `;
   const listed = rows.map((raw) => ({ ...toMessage(raw), quotedMessageId: (raw.quoted_message_id as string | null) ?? null }));
   return pageOf(listed, limit, (m) => ({ at: m.sentAt, id: m.id }));
