@@ -10,19 +10,14 @@ import { advancePosition, pollFrom, pollTrigger, shouldRecordPoll, type SyncStat
 import { type AccountSyncCompleted, type SyncTrigger, syncStepKey, syncStream } from "./events";
 import { chatFailure, type RunContext, type SyncFailure, unipileFailure } from "./run-context";
 
-export interface PollReport {
-  trigger: SyncTrigger;
-  after: string | null;
-  positionBefore: string | null;
-  position: string | null;
-  chatsSeen: number;
-  chatsRecorded: number;
-  messagesSeen: number;
-  messagesNew: number;
-  newMessageIds: string[];
+/** What a poll found: the `AccountSyncCompleted` figures, whether or not the run was recorded. */
+export type PollReport = Pick<
+  AccountSyncCompleted["data"],
+  "trigger" | "after" | "positionBefore" | "position" | "chatsSeen" | "chatsRecorded" | "messagesSeen" | "messagesNew" | "newMessageIds"
+> & {
   /** Whether the run was recorded as `AccountSyncCompleted`. */
   recorded: boolean;
-}
+};
 
 const NEW_IDS_KEPT = 200;
 
