@@ -29,8 +29,12 @@ export interface MessagingState {
 
 /** What the rows of a batch cannot say alone, for the writer to apply to rows outside the batch. */
 export interface MessagingEffects {
-  /** Incoming messages of the conversation sent up to `upTo` are seen. */
-  readMarks: { conversationId: string; upTo: Date }[];
+  /**
+   * Incoming messages of the conversation sent after `after` and up to `upTo`
+   * are seen. Those sent up to `after` (the conversation's read mark before)
+   * already are: a message arriving behind the mark arrives seen.
+   */
+  readMarks: { conversationId: string; after: Date | null; upTo: Date }[];
   /** Conversations of the account get this owner. */
   owners: { unipileAccountId: string; owner: Owner }[];
 }
@@ -79,11 +83,29 @@ export function foldMessaging(
   ids: MessagingIds,
 ): MessagingEffects {
   const effects: MessagingEffects = { readMarks: [], owners: [] };
-  for (const { change, recordedAt } of changes) applyChange(state, effects, change, recordedAt, ids);
+  // Each conversation's messages in the batch, so a read mark visits those only (not every message held).
+  const byConversation = new Map<string, Set<string>>();
+  const setMessage = (key: string, row: MessageRow | null) => {
+    state.messages.set(key, row);
+    if (!row?.conversationId) return;
+    const keys = byConversation.get(row.conversationId);
+    if (keys) keys.add(key);
+    else byConversation.set(row.conversationId, new Set([key]));
+  };
+  for (const [key, row] of state.messages) setMessage(key, row);
+  for (const { change, recordedAt } of changes) applyChange(state, effects, change, recordedAt, ids, setMessage, byConversation);
   return effects;
 }
 
-function applyChange(state: MessagingState, effects: MessagingEffects, change: MessagingChange, recordedAt: Date, ids: MessagingIds) {
+function applyChange(
+  state: MessagingState,
+  effects: MessagingEffects,
+  change: MessagingChange,
+  recordedAt: Date,
+  ids: MessagingIds,
+  setMessage: (key: string, row: MessageRow | null) => void,
+  byConversation: ReadonlyMap<string, ReadonlySet<string>>,
+) {
   if (change.kind === "owner") {
     const owner = { accountId: change.accountId, userId: change.userId };
     state.owners.set(change.unipileAccountId, owner);
@@ -101,10 +123,11 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
   const save = (row: ConversationRow) => state.conversations.set(row.unipileChatId, { ...row, updatedAt: recordedAt });
   /** Incoming messages up to `upTo` are seen: those in the batch now, the others through the effect. */
   const markRead = (row: ConversationRow, upTo: Date) => {
-    effects.readMarks.push({ conversationId: row.id, upTo });
-    for (const [key, m] of state.messages) {
+    if (row.readUpTo === null || row.readUpTo < upTo) effects.readMarks.push({ conversationId: row.id, after: row.readUpTo, upTo });
+    for (const key of byConversation.get(row.id) ?? []) {
+      const m = state.messages.get(key);
       if (m && m.conversationId === row.id && m.arrived && !m.isSender && !m.seen && m.sentAt <= upTo) {
-        state.messages.set(key, { ...m, seen: true });
+        setMessage(key, { ...m, seen: true });
       }
     }
     return { ...row, readUpTo: laterDate(row.readUpTo, upTo) };
@@ -122,7 +145,7 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       const id = ids.message(change.message.unipileMessageId);
       const before = state.messages.get(id) ?? null;
       const row = arrive(before, change.message, conv, id, change.unipileAccountId, recordedAt);
-      state.messages.set(id, row);
+      setMessage(id, row);
       // Writing in a chat (from the phone or CommSync) reads it, as WhatsApp does.
       if (row.isSender && !before?.arrived) conv = markRead(conv, row.sentAt);
       save(conv);
@@ -133,7 +156,7 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       const id = ids.message(change.message.unipileMessageId);
       const before = state.messages.get(id) ?? stub(change.message, conv, id, change.unipileAccountId, change.at, recordedAt);
       const row = followUp(before, change.action, change.at, recordedAt);
-      state.messages.set(id, row);
+      setMessage(id, row);
       if (change.action.type === "read" && !row.isSender) conv = markRead(conv, change.at);
       save(conv);
       return;
@@ -144,8 +167,8 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       if (conv) save(conv);
       const earlier = state.messages.get(change.sendId);
       // A new attempt of a refused send is pending again; a send already merged into Unipile's message is done.
-      if (earlier) state.messages.set(change.sendId, earlier.status === "failed" ? { ...earlier, status: "pending", failure: null, updatedAt: recordedAt } : earlier);
-      else if (earlier === undefined) state.messages.set(change.sendId, pendingSend(change, conv, recordedAt));
+      if (earlier) setMessage(change.sendId, earlier.status === "failed" ? { ...earlier, status: "pending", failure: null, updatedAt: recordedAt } : earlier);
+      else if (earlier === undefined) setMessage(change.sendId, pendingSend(change, conv, recordedAt));
       return;
     }
     case "send_succeeded": {
@@ -154,20 +177,20 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       const pending = state.messages.get(change.sendId) ?? null;
       if (!change.unipileMessageId || !conv) {
         const where = conv ? placed(conv) : {};
-        if (pending) state.messages.set(change.sendId, { ...pending, ...where, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
+        if (pending) setMessage(change.sendId, { ...pending, ...where, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
         return;
       }
       const id = ids.message(change.unipileMessageId);
       const echo = state.messages.get(id) ?? null;
       const merged = mergeSend(pending, echo, id, change.unipileMessageId, conv, recordedAt);
-      if (merged) state.messages.set(id, merged);
-      if (pending && id !== change.sendId) state.messages.set(change.sendId, null);
+      if (merged) setMessage(id, merged);
+      if (pending && id !== change.sendId) setMessage(change.sendId, null);
       return;
     }
     case "send_failed": {
       const pending = state.messages.get(change.sendId);
       if (pending && pending.status === "pending") {
-        state.messages.set(change.sendId, { ...pending, status: "failed", failure: change.failure, updatedAt: recordedAt });
+        setMessage(change.sendId, { ...pending, status: "failed", failure: change.failure, updatedAt: recordedAt });
       }
       return;
     }
