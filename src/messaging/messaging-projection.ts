@@ -25,77 +25,200 @@ const ownerWriter = createTableWriter(messagingAccounts, messagingAccounts.unipi
 
 export const MESSAGING_TABLES = ["messaging_accounts", "conversations", "messages"] as const;
 
-export const messagingProjection: Projection = {
-  name: "messaging",
-  // 2: chat descriptions (UnipileChatObserved) are applied; version 1 dropped them.
-  version: 2,
-  eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
-  tables: MESSAGING_TABLES,
-  async apply(tx: TransactionSql, events: readonly RecordedEvent[], names: TableNames) {
-    const t = {
-      owners: names.messaging_accounts ?? "messaging_accounts",
-      conversations: names.conversations ?? "conversations",
-      messages: names.messages ?? "messages",
-    };
-    const changes = events.flatMap((event) => translateEvent(event).map((change) => ({ change, recordedAt: event.recordedAt })));
-    if (changes.length === 0) return;
+export interface MessagingProjectionOptions {
+  /**
+   * Conversations a rebuild holds in memory at most; past it, every held row
+   * is written and the older half let go. @default 100000
+   */
+  heldConversations?: number;
+}
 
-    const keys = { chats: new Set<string>(), messages: new Set<string>(), owners: new Set<string>() };
-    for (const { change } of changes) {
-      const k = keysOf(change, messagingIds);
-      for (const c of k.chats) keys.chats.add(c);
-      for (const m of k.messages) keys.messages.add(m);
-      for (const o of k.owners) keys.owners.add(o);
-    }
-    const loaded = {
-      conversations: await conversationWriter.load(tx, t.conversations, [...keys.chats]),
-      messages: await messageWriter.load(tx, t.messages, [...keys.messages]),
-      owners: await ownerWriter.load(tx, t.owners, [...keys.owners]),
-    };
-    const state: MessagingState = {
-      conversations: new Map<string, ConversationRow | null>(loaded.conversations),
-      messages: new Map<string, MessageRow | null>(loaded.messages),
-      owners: new Map<string, Owner | null>(loaded.owners),
-    };
-    const effects = foldMessaging(state, changes, messagingIds);
-    const recount = applyCounts(state, loaded.messages);
+/** The messaging projection; `options` only tune rebuilds (tests hold few rows to exercise the writes). */
+export function createMessagingProjection(options: MessagingProjectionOptions = {}): Projection {
+  const limit = options.heldConversations ?? 100_000;
+  return {
+    name: "messaging",
+    // 2: chat descriptions (UnipileChatObserved) are applied; version 1 dropped them.
+    version: 2,
+    eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
+    tables: MESSAGING_TABLES,
+    // Read marks and recounts walk a conversation's messages; owners find an account's conversations.
+    rebuildIndexes: ["messages_conversation_time_idx", "conversations_unipile_account_idx"],
+    apply: (tx, events, names) => applyMessaging(tx, events, tablesOf(names), null),
+    beginRebuild(names) {
+      const t = tablesOf(names);
+      const held = new ConversationCache(limit);
+      return {
+        apply: (tx, events) => applyMessaging(tx, events, t, held),
+        finish: (tx) => held.flush(tx, t.conversations),
+      };
+    },
+  };
+}
 
-    // Read marks reach messages outside the batch in SQL; the conversations' unread counts follow.
-    if (effects.readMarks.length > 0) {
-      const marked = await tx<{ conversation_id: string; n: number }[]>`
-        with marked as (
-          update ${tx(t.messages)} m set seen = true
-          from (select * from unnest(${effects.readMarks.map((r) => r.conversationId)}::uuid[], ${effects.readMarks.map((r) => r.upTo.toISOString())}::timestamptz[]) as x(conversation_id, up_to)) r
-          where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen
-            and m.sent_at <= r.up_to and m.id <> all(${[...state.messages.keys()]}::uuid[])
-          returning m.conversation_id, m.deleted
-        )
-        select conversation_id, (count(*) filter (where not deleted))::int as n from marked group by conversation_id
-      `;
-      for (const { conversation_id, n } of marked) lowerUnread(state, conversation_id, n);
-    }
+export const messagingProjection = createMessagingProjection();
 
-    const owners = new Map(effects.owners.map((o) => [o.unipileAccountId, { unipileAccountId: o.unipileAccountId, ...o.owner }]));
-    await ownerWriter.upsert(tx, t.owners, [...owners.values()]);
-    await conversationWriter.upsert(tx, t.conversations, changed(state.conversations, loaded.conversations).upserts);
-    const messageChanges = changed(state.messages, loaded.messages);
-    await messageWriter.upsert(tx, t.messages, messageChanges.upserts);
-    await messageWriter.remove(tx, t.messages, messageChanges.deletes);
+interface Tables {
+  owners: string;
+  conversations: string;
+  messages: string;
+}
 
-    for (const owner of owners.values()) {
-      await tx`
-        update ${tx(t.conversations)} set account_id = ${owner.accountId}, user_id = ${owner.userId}
-        where unipile_account_id = ${owner.unipileAccountId} and user_id is null
-      `;
-    }
-    if (recount.size > 0) await recountFromTable(tx, t, [...recount]);
-  },
-};
+const tablesOf = (names: TableNames): Tables => ({
+  owners: names.messaging_accounts ?? "messaging_accounts",
+  conversations: names.conversations ?? "conversations",
+  messages: names.messages ?? "messages",
+});
 
-function lowerUnread(state: MessagingState, conversationId: string, n: number) {
-  for (const [chatId, row] of state.conversations) {
-    if (row?.id === conversationId) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - n });
+/**
+ * A rebuild's conversations, by chat id, kept across batches: a conversation
+ * with messages all through the log is then written a few times instead of
+ * once per batch. The rows held are the truth; a statement that writes the
+ * conversations table itself (owners, recounts) first has them written.
+ */
+class ConversationCache {
+  private readonly rows = new Map<string, ConversationRow>();
+  private readonly dirty = new Set<string>();
+  constructor(private readonly limit: number) {}
+
+  get(chatId: string): ConversationRow | undefined {
+    return this.rows.get(chatId);
   }
+
+  put(row: ConversationRow) {
+    this.rows.set(row.unipileChatId, row);
+    this.dirty.add(row.unipileChatId);
+  }
+
+  /** Writes the held rows that changed since they were last written. */
+  async flush(tx: TransactionSql, table: string, only?: ReadonlySet<string>) {
+    const rows: ConversationRow[] = [];
+    for (const chatId of this.dirty) {
+      if (only && !only.has(chatId)) continue;
+      const row = this.rows.get(chatId);
+      if (row) rows.push(row);
+    }
+    await conversationWriter.upsert(tx, table, rows);
+    for (const row of rows) this.dirty.delete(row.unipileChatId);
+  }
+
+  /** Writes and forgets these conversations (the table is about to change under them). */
+  async release(tx: TransactionSql, table: string, chatIds: ReadonlySet<string>) {
+    await this.flush(tx, table, chatIds);
+    for (const chatId of chatIds) this.rows.delete(chatId);
+  }
+
+  async releaseAll(tx: TransactionSql, table: string) {
+    await this.flush(tx, table);
+    this.rows.clear();
+  }
+
+  /** Past the limit: writes everything held, keeps the newer half. */
+  async trim(tx: TransactionSql, table: string) {
+    if (this.rows.size <= this.limit) return;
+    await this.flush(tx, table);
+    let drop = this.rows.size - Math.floor(this.limit / 2);
+    for (const chatId of this.rows.keys()) {
+      if (drop-- <= 0) break;
+      this.rows.delete(chatId);
+    }
+  }
+}
+
+async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent[], t: Tables, held: ConversationCache | null) {
+  const changes = events.flatMap((event) => translateEvent(event).map((change) => ({ change, recordedAt: event.recordedAt })));
+  if (changes.length === 0) return;
+
+  const keys = { chats: new Set<string>(), messages: new Set<string>(), owners: new Set<string>() };
+  for (const { change } of changes) {
+    const k = keysOf(change, messagingIds);
+    for (const c of k.chats) keys.chats.add(c);
+    for (const m of k.messages) keys.messages.add(m);
+    for (const o of k.owners) keys.owners.add(o);
+  }
+  const heldConversations = new Map<string, ConversationRow>();
+  const unheld: string[] = [];
+  for (const chatId of keys.chats) {
+    const row = held?.get(chatId);
+    if (row) heldConversations.set(chatId, row);
+    else unheld.push(chatId);
+  }
+  const loaded = {
+    conversations: new Map([...heldConversations, ...(await conversationWriter.load(tx, t.conversations, unheld))]),
+    messages: await messageWriter.load(tx, t.messages, [...keys.messages]),
+    owners: await ownerWriter.load(tx, t.owners, [...keys.owners]),
+  };
+  const state: MessagingState = {
+    conversations: new Map<string, ConversationRow | null>(loaded.conversations),
+    messages: new Map<string, MessageRow | null>(loaded.messages),
+    owners: new Map<string, Owner | null>(loaded.owners),
+  };
+  const effects = foldMessaging(state, changes, messagingIds);
+  const recount = applyCounts(state, loaded.messages);
+
+  // Read marks reach messages outside the batch in SQL; the conversations' unread counts follow.
+  if (effects.readMarks.length > 0) {
+    const marked = await tx<{ conversation_id: string; n: number }[]>`
+      with marks as (
+        -- One range per conversation: a batch's marks on it follow one another.
+        select conversation_id, min(after) as after, bool_or(after is null) as from_start, max(up_to) as up_to
+        from unnest(
+          ${effects.readMarks.map((r) => r.conversationId)}::uuid[],
+          ${effects.readMarks.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
+          ${effects.readMarks.map((r) => r.upTo.toISOString())}::timestamptz[]
+        ) as x(conversation_id, after, up_to)
+        group by conversation_id
+      ),
+      -- The batch's own messages are already marked in memory (an anti-join: hashed, not a scan of the array per row).
+      held as (select unnest(${[...state.messages.keys()]}::uuid[]) as id),
+      marked as (
+        update ${tx(t.messages)} m set seen = true
+        from marks r
+        where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen
+          and m.sent_at <= r.up_to and (r.from_start or m.sent_at > r.after) and not exists (select 1 from held h where h.id = m.id)
+        returning m.conversation_id, m.deleted
+      )
+      select conversation_id, (count(*) filter (where not deleted))::int as n from marked group by conversation_id
+    `;
+    const chatOf = new Map<string, string>();
+    for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
+    for (const { conversation_id, n } of marked) {
+      const chatId = chatOf.get(conversation_id);
+      const row = chatId === undefined ? null : state.conversations.get(chatId);
+      if (chatId !== undefined && row) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - n });
+    }
+  }
+
+  const owners = new Map(effects.owners.map((o) => [o.unipileAccountId, { unipileAccountId: o.unipileAccountId, ...o.owner }]));
+  await ownerWriter.upsert(tx, t.owners, [...owners.values()]);
+  const conversationChanges = changed(state.conversations, loaded.conversations).upserts;
+  if (held) for (const row of conversationChanges) held.put(row);
+  else await conversationWriter.upsert(tx, t.conversations, conversationChanges);
+  const messageChanges = changed(state.messages, loaded.messages);
+  if (held) {
+    // A rebuild's tables are its own: a message not found by the load above is new.
+    const fresh = messageChanges.upserts.filter((row) => !loaded.messages.has(row.id));
+    await messageWriter.insertNew(tx, t.messages, fresh);
+    await messageWriter.upsert(tx, t.messages, messageChanges.upserts.filter((row) => loaded.messages.has(row.id)));
+  } else await messageWriter.upsert(tx, t.messages, messageChanges.upserts);
+  await messageWriter.remove(tx, t.messages, messageChanges.deletes);
+
+  if (owners.size > 0) await held?.releaseAll(tx, t.conversations);
+  for (const owner of owners.values()) {
+    await tx`
+      update ${tx(t.conversations)} set account_id = ${owner.accountId}, user_id = ${owner.userId}
+      where unipile_account_id = ${owner.unipileAccountId} and user_id is null
+    `;
+  }
+  if (recount.size > 0) {
+    if (held) {
+      const chatIds = new Set<string>();
+      for (const [chatId, row] of state.conversations) if (row && recount.has(row.id)) chatIds.add(chatId);
+      await held.release(tx, t.conversations, chatIds);
+    }
+    await recountFromTable(tx, t, [...recount]);
+  }
+  await held?.trim(tx, t.conversations);
 }
 
 function changed<Row>(current: Map<string, Row | null>, loaded: Map<string, Row>) {
@@ -117,7 +240,7 @@ function changed<Row>(current: Map<string, Row | null>, loaded: Map<string, Row>
  * message comes from the (conversation, sent_at desc, id desc) index; the
  * counts read the conversation's messages once.
  */
-async function recountFromTable(tx: TransactionSql, t: { conversations: string; messages: string }, ids: string[]) {
+async function recountFromTable(tx: TransactionSql, t: Tables, ids: string[]) {
   await tx`
     update ${tx(t.conversations)} c set
       message_count = s.total,

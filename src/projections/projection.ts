@@ -28,6 +28,24 @@ export interface Projection {
    */
   readonly tables: readonly string[];
   apply(tx: TransactionSql, events: readonly RecordedEvent[], tables: TableNames): Promise<void>;
+  /**
+   * Live indexes (by name) that `apply`'s own statements need while a rebuild
+   * fills its tables. Every other plain index is built once, after the fill;
+   * primary keys and unique constraints are always kept.
+   */
+  readonly rebuildIndexes?: readonly string[];
+  /**
+   * A rebuild's way to apply the log's pages, which may keep rows in memory
+   * across batches and write them at `finish` (the rebuild's tables are its
+   * own until the swap). Without it, a rebuild calls `apply` page by page.
+   */
+  beginRebuild?(tables: TableNames): RebuildSession;
+}
+
+export interface RebuildSession {
+  apply(tx: TransactionSql, events: readonly RecordedEvent[]): Promise<void>;
+  /** Writes what the session still holds; the tables are then exactly what `apply` would have made. */
+  finish(tx: TransactionSql): Promise<void>;
 }
 
 export const liveTables = (projection: Projection): TableNames =>

@@ -6,8 +6,9 @@
  * API keeps serving them until the swap, which is one short transaction.
  */
 import type { Sql, TransactionSql } from "../db/client";
-import { compareLogPositions, LOG_START, type LogPosition } from "../event-store/event";
-import { applyPage, catchUpInTransaction } from "./apply-batch";
+import { compareLogPositions, LOG_START, type LogPosition, type RecordedEvent } from "../event-store/event";
+import { readAll } from "../event-store/read-all";
+import { catchUpInTransaction, relaxCommit } from "./apply-batch";
 import { lockProjection, readCheckpoint, saveCheckpoint } from "./checkpoints";
 import { liveTables, type Projection, suffixedTables, type TableNames } from "./projection";
 
@@ -46,9 +47,10 @@ export interface VerifyReport {
 export async function rebuildProjection(sql: Sql, projection: Projection, options: ReplayOptions = {}) {
   const batchSize = options.batchSize ?? 2000;
   const scratch = suffixedTables(projection, "__rebuild");
-  await createScratchTables(sql, scratch);
+  const deferred = await createScratchTables(sql, projection, scratch);
   try {
     let { position, events } = await replayInto(sql, projection, scratch, options);
+    await buildIndexes(sql, deferred);
     await sql.begin(async (tx) => {
       await lockProjection(tx, projection.name);
       const rest = await catchUpInTransaction(tx, projection, scratch, position, batchSize);
@@ -70,9 +72,10 @@ export async function rebuildProjection(sql: Sql, projection: Projection, option
 export async function verifyProjection(sql: Sql, projection: Projection, options: ReplayOptions = {}): Promise<VerifyReport> {
   const batchSize = options.batchSize ?? 2000;
   const scratch = suffixedTables(projection, "__verify");
-  await createScratchTables(sql, scratch);
+  const deferred = await createScratchTables(sql, projection, scratch);
   try {
     let { position, events } = await replayInto(sql, projection, scratch, options);
+    await buildIndexes(sql, deferred);
     const tables = await sql.begin(async (tx) => {
       // Holding the lock pauses the live runner, so both sides stop at one position.
       await lockProjection(tx, projection.name);
@@ -95,7 +98,11 @@ export async function verifyProjection(sql: Sql, projection: Projection, options
   }
 }
 
-/** Replays the whole log into `tables`, one transaction per batch (memory stays flat). */
+/**
+ * Replays the whole log into `tables`, one transaction per batch (memory
+ * stays flat). The next page is read on another connection while this one is
+ * applied, so Postgres reads while the projection folds.
+ */
 async function replayInto(sql: Sql, projection: Projection, tables: TableNames, options: ReplayOptions) {
   const batchSize = options.batchSize ?? 2000;
   // Fresh statistics first: after a bulk load the planner may not know how many events each type has
@@ -103,22 +110,72 @@ async function replayInto(sql: Sql, projection: Projection, tables: TableNames, 
   await sql`analyze events`;
   const head = await sql<{ max: number | null }[]>`select max(global_position) as max from events`;
   const headPosition = head[0]?.max ?? 0;
+  const session = projection.beginRebuild?.(tables) ?? {
+    apply: (tx: TransactionSql, events: readonly RecordedEvent[]) => projection.apply(tx, events, tables),
+    finish: async () => {},
+  };
+  const read = (after: LogPosition) => {
+    const page = readAll(sql, { after, limit: batchSize, types: projection.eventTypes });
+    page.catch(() => undefined); // a read ahead left behind by a failed batch must not surface as unhandled
+    return page;
+  };
   let position: LogPosition = LOG_START;
   let events = 0;
+  let next = read(position);
   for (;;) {
-    const outcome = await sql.begin((tx) => applyPage(tx, projection, tables, position, batchSize));
-    position = outcome.position;
-    events += outcome.applied;
+    const page = await next;
+    if (!page.caughtUp) next = read(page.position);
+    if (page.events.length > 0) {
+      await sql.begin(async (tx) => {
+        await relaxCommit(tx);
+        await session.apply(tx, page.events);
+      });
+    }
+    if (compareLogPositions(page.position, position) > 0) position = page.position;
+    events += page.events.length;
     options.onProgress?.({ projection: projection.name, events, position: position.globalPosition, headPosition });
-    if (outcome.caughtUp) return { position, events };
+    if (page.caughtUp) break;
   }
+  await sql.begin((tx) => session.finish(tx));
+  return { position, events };
 }
 
-async function createScratchTables(sql: Sql, tables: TableNames) {
+interface DeferredIndex {
+  table: string;
+  /** `btree (conversation_id, sent_at DESC) WHERE arrived`: the definition after USING. */
+  method: string;
+}
+
+/**
+ * Scratch tables like the live ones, with their keys and unique constraints
+ * but only the plain indexes the projection's statements need while filling
+ * (`rebuildIndexes`): each index written row by row costs more than one built
+ * from the filled table. Returns the indexes to build after the fill.
+ */
+async function createScratchTables(sql: Sql, projection: Projection, tables: TableNames): Promise<DeferredIndex[]> {
+  const keep = new Set(projection.rebuildIndexes ?? []);
+  const deferred: DeferredIndex[] = [];
   for (const [live, scratch] of Object.entries(tables)) {
     await sql`drop table if exists ${sql(scratch)}`;
     await sql`create table ${sql(scratch)} (like ${sql(live)} including all)`;
+    const plain = (table: string) => sql<{ name: string; method: string }[]>`
+      select c.relname as name, regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '') as method
+      from pg_index i join pg_class c on c.oid = i.indexrelid
+      where i.indrelid = ${table}::regclass and not i.indisunique and not i.indisprimary
+        and not exists (select 1 from pg_constraint k where k.conindid = i.indexrelid)
+    `;
+    const kept = new Set((await plain(live)).filter((index) => keep.has(index.name)).map((index) => index.method));
+    for (const index of await plain(scratch)) {
+      if (kept.has(index.method)) continue;
+      await sql`drop index ${sql(index.name)}`;
+      deferred.push({ table: scratch, method: index.method });
+    }
   }
+  return deferred;
+}
+
+async function buildIndexes(sql: Sql, indexes: readonly DeferredIndex[]) {
+  for (const index of indexes) await sql`create index on ${sql(index.table)} using ${sql.unsafe(index.method)}`;
 }
 
 async function dropTables(sql: Sql, tables: TableNames) {

@@ -9,6 +9,8 @@
  * on the runner's postgres.js transaction (drizzle's driver cannot wrap one).
  * Timestamp columns must be `withTimezone: true`.
  */
+import { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { getTableColumns } from "drizzle-orm";
 import type { PgColumn, PgTable } from "drizzle-orm/pg-core";
 import type { TransactionSql } from "../db/client";
@@ -83,6 +85,27 @@ export function createRowMapper<Table extends PgTable>(table: Table) {
   };
 }
 
+/** One row in COPY's text format: tab-separated, `\N` for null, backslash escapes. */
+function copyLine(json: Record<string, unknown>, columns: readonly ColumnInfo[]): string {
+  let line = "";
+  for (let i = 0; i < columns.length; i++) {
+    const value = json[(columns[i] as ColumnInfo).name];
+    if (i > 0) line += "\t";
+    if (value === null || value === undefined) line += "\\N";
+    else if (typeof value === "string") line += copyEscape(value);
+    else if (typeof value === "boolean") line += value ? "t" : "f";
+    else if (typeof value === "number" || typeof value === "bigint") line += String(value);
+    else line += copyEscape(JSON.stringify(value));
+  }
+  return `${line}\n`;
+}
+
+const COPY_SPECIAL = /[\\\n\r\t]/;
+const copyEscape = (value: string) =>
+  COPY_SPECIAL.test(value)
+    ? value.replaceAll("\\", "\\\\").replaceAll("\n", "\\n").replaceAll("\r", "\\r").replaceAll("\t", "\\t")
+    : value;
+
 /**
  * Loads, upserts and deletes rows of one table by its key column, under any
  * physical name (live, rebuild or verify copy), in chunks, on the caller's
@@ -100,6 +123,7 @@ export function createTableWriter<Table extends PgTable>(template: Table, keyCol
     .filter((c) => c !== key)
     .map((c) => `"${c.name}" = excluded."${c.name}"`)
     .join(", ");
+  const arrayColumn = columns.find((c) => c.column.getSQLType().endsWith("[]"));
   const keyOf = (row: Row) => String((row as Record<string, unknown>)[key.prop]);
 
   return {
@@ -130,6 +154,27 @@ export function createTableWriter<Table extends PgTable>(template: Table, keyCol
           on conflict (${tx(key.name)}) do update set ${tx.unsafe(updates)}
         `;
       }
+    },
+    /**
+     * Inserts rows known to be new (a rebuild's own tables, whose keys it
+     * just looked up) with COPY: no conflict check, no JSON to unpack.
+     */
+    async insertNew(tx: TransactionSql, table: string, rows: readonly Row[]) {
+      if (rows.length === 0) return;
+      if (arrayColumn) throw new Error(`insertNew: array column ${arrayColumn.name} has no COPY encoding here`);
+      const copy = await tx`copy ${tx(table)} (${tx.unsafe(columnList)}) from stdin`.writable();
+      await pipeline(
+        Readable.from(
+          (function* () {
+            for (let i = 0; i < rows.length; i += CHUNK) {
+              let text = "";
+              for (const row of rows.slice(i, i + CHUNK)) text += copyLine(mapper.toJson(row as Row), columns);
+              yield text;
+            }
+          })(),
+        ),
+        copy,
+      );
     },
     async remove(tx: TransactionSql, table: string, keys: readonly string[]) {
       for (let i = 0; i < keys.length; i += CHUNK) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createEventStore, type EventStore, type NewStreamEvent } from "../../src/event-store";
+import { messagingProjection } from "../../src/messaging/messaging-projection";
 import { createProjectionRunner, projectionStatus, rebuildProjection, verifyProjection } from "../../src/projections";
 import { counterProjection, createCounterTable, type CounterRow } from "../support/counter-projection";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
@@ -179,6 +180,23 @@ describe("rebuild and verify", () => {
     expect((await verifyProjection(tdb.sql, projection)).ok).toBe(true);
     const indexes = await tdb.sql<{ indexname: string }[]>`select indexname from pg_indexes where tablename = ${table} order by 1`;
     expect(indexes.map((i) => i.indexname)).toEqual([`${table}_last_type_idx`, `${table}_pkey`]);
+  });
+
+  test("a rebuild defers plain indexes to after the fill, and swaps in exactly the live indexes and constraints", async () => {
+    const shape = async () => ({
+      indexes: await tdb.sql`
+        select tablename, indexname, regexp_replace(indexdef, ' ON [^ ]+ ', ' ON _ ') as def from pg_indexes
+        where tablename = any(${[...messagingProjection.tables]}) order by indexname
+      `,
+      constraints: await tdb.sql`
+        select conrelid::regclass::text as table, conname, pg_get_constraintdef(oid) as def from pg_constraint
+        where conrelid::regclass::text = any(${[...messagingProjection.tables]}) order by conname
+      `,
+    });
+    const before = await shape();
+    expect(before.indexes.length).toBeGreaterThan(8);
+    await rebuildProjection(tdb.sql, messagingProjection);
+    expect(await shape()).toEqual(before);
   });
 
   test("a projection whose version changed is rebuilt when the runner starts", async () => {
