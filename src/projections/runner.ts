@@ -41,6 +41,7 @@ export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
 export function createProjectionRunner(options: ProjectionRunnerOptions) {
   const { sql, projections, logger } = options;
   const batchSize = options.batchSize ?? 1000;
+  const names = projections.map((p) => p.name);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
   let running = false;
   let loop: Promise<void> | null = null;
@@ -163,14 +164,20 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
      * what is there).
      */
     async catchUp(timeoutMs = 1000): Promise<boolean> {
-      // `events.` matters: a bare `transaction_id` would name the text alias, sorting as text ("9" after
-      // "10") and reading the whole index instead of its last entry.
-      const [head] = await sql<{ transaction_id: string; global_position: number }[]>`
-        select transaction_id::text as transaction_id, global_position from events
-        order by events.transaction_id desc, global_position desc limit 1
+      // One round trip when (as nearly always) every projection is already there: the head and
+      // whether each checkpoint has passed it, in one statement. `events.` matters: a bare
+      // `transaction_id` would name the text alias, sorting as text ("9" after "10") and reading
+      // the whole index instead of its last entry.
+      const rows = await sql<{ head_xid: string; head_pos: number; passed: number }[]>`
+        select h.transaction_id::text as head_xid, h.global_position as head_pos,
+               (select count(*)::int from projection_checkpoints c
+                where c.name = any(${names}) and (c.transaction_id, c.global_position) >= (h.transaction_id, h.global_position)) as passed
+        from (select transaction_id, global_position from events
+              order by events.transaction_id desc, global_position desc limit 1) h
       `;
-      if (!head) return true;
-      return waitFor({ transactionId: head.transaction_id, globalPosition: head.global_position }, timeoutMs);
+      const head = rows[0];
+      if (!head || head.passed === names.length) return true;
+      return waitFor({ transactionId: head.head_xid, globalPosition: head.head_pos }, timeoutMs);
     },
 
     async status(): Promise<ProjectionStatus[]> {
