@@ -56,6 +56,8 @@ const EnvSchema = z.object({
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+    WEBHOOK_MAX_IN_FLIGHT: int(256, 1, 100000),
+    API_MAX_IN_FLIGHT: int(256, 1, 100000),
     SSE_HEARTBEAT_MS: int(15000, 100, 50000),
     SSE_MAX_STREAMS_PER_USER: int(5, 1, 100),
     MESSAGE_BODY_LIMIT_BYTES: int(64 * 1024 * 1024, 1024),
@@ -130,6 +132,10 @@ export interface Config {
     messageBodyLimitBytes: number;
     /** Largest attachment one send accepts. */
     maxAttachmentBytes: number;
+    /** Webhook deliveries inside the service at once; past it, 503 with Retry-After. */
+    webhookMaxInFlight: number;
+    /** Other API requests inside the service at once (event streams have their own bound). */
+    apiMaxInFlight: number;
   };
   live: {
     /** Comment heartbeats on idle event streams; well inside the server's 60 s idle timeout. */
@@ -206,7 +212,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
     sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
-    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT },
     live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {
       enabled: e.PROJECTIONS_ENABLED,

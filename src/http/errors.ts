@@ -35,6 +35,7 @@ export const ERROR_STATUS = {
   UPSTREAM_FAILED: 502,
   NOT_READY: 503,
   SERVICE_UNAVAILABLE: 503,
+  OVERLOADED: 503,
   UPSTREAM_TIMEOUT: 504,
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
