@@ -34,14 +34,16 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
   const payload = encodeEvents(facts);
   const rows = await sql<Row[]>`
     with input as (
-      select x.ord, x.e->>'streamId' as stream_id, x.e->>'dedupeKey' as dedupe_key, x.e
+      select x.ord, x.e->>'streamId' as stream_id, x.e->>'dedupeKey' as dedupe_key, x.e,
+             row_number() over (partition by x.e->>'dedupeKey' order by x.ord) as nth
       from jsonb_array_elements(${payload}::jsonb) with ordinality as x(e, ord)
     ),
+    -- An anti-join (a key is never null on the events side): one index probe per fact. An OR around a
+    -- NOT EXISTS can only be a subplan, which the planner may hash over the whole log.
     fresh as (
       select i.* from input i
-      where i.dedupe_key is null
-         or (not exists (select 1 from events e where e.dedupe_key = i.dedupe_key)
-             and i.ord = (select min(j.ord) from input j where j.dedupe_key = i.dedupe_key))
+      left join events e on e.dedupe_key = i.dedupe_key
+      where e.dedupe_key is null and (i.dedupe_key is null or i.nth = 1)
     ),
     counts as (select stream_id, count(*)::bigint as n from fresh group by stream_id),
     bumped as (
