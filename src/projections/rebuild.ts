@@ -158,6 +158,9 @@ async function createScratchTables(sql: Sql, projection: Projection, tables: Tab
   for (const [live, scratch] of Object.entries(tables)) {
     await sql`drop table if exists ${sql(scratch)}`;
     await sql`create table ${sql(scratch)} (like ${sql(live)} including all)`;
+    // LIKE does not copy storage parameters (fillfactor): the swapped-in table keeps the live one's.
+    const [storage] = await sql<{ options: string[] | null }[]>`select reloptions as options from pg_class where oid = ${live}::regclass`;
+    if (storage?.options?.length) await sql`alter table ${sql(scratch)} set (${sql.unsafe(storage.options.join(", "))})`;
     const plain = (table: string) => sql<{ name: string; method: string }[]>`
       select c.relname as name, regexp_replace(pg_get_indexdef(i.indexrelid), '^.* USING ', '') as method
       from pg_index i join pg_class c on c.oid = i.indexrelid

@@ -182,12 +182,13 @@ describe("rebuild and verify", () => {
     expect(indexes.map((i) => i.indexname)).toEqual([`${table}_last_type_idx`, `${table}_pkey`]);
   });
 
-  test("a rebuild defers plain indexes to after the fill, and swaps in exactly the live indexes and constraints", async () => {
+  test("a rebuild defers plain indexes to after the fill, and swaps in exactly the live indexes, constraints and storage options", async () => {
     const shape = async () => ({
       indexes: await tdb.sql`
         select tablename, indexname, regexp_replace(indexdef, ' ON [^ ]+ ', ' ON _ ') as def from pg_indexes
         where tablename = any(${[...messagingProjection.tables]}) order by indexname
       `,
+      options: await tdb.sql`select relname, reloptions from pg_class where relname = any(${[...messagingProjection.tables]}) order by relname`,
       constraints: await tdb.sql`
         select conrelid::regclass::text as table, conname, pg_get_constraintdef(oid) as def from pg_constraint
         where conrelid::regclass::text = any(${[...messagingProjection.tables]}) order by conname
@@ -195,6 +196,7 @@ describe("rebuild and verify", () => {
     });
     const before = await shape();
     expect(before.indexes.length).toBeGreaterThan(8);
+    expect(before.options).toContainEqual({ relname: "messages", reloptions: ["fillfactor=85"] });
     await rebuildProjection(tdb.sql, messagingProjection);
     expect(await shape()).toEqual(before);
   });
