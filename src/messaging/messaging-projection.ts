@@ -161,7 +161,7 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
     const marked = await tx<{ conversation_id: string; n: number }[]>`
       with marks as (
         -- One range per conversation: a batch's marks on it follow one another.
-        select conversation_id, min(after) as after, bool_or(after is null) as from_start, max(up_to) as up_to
+        select conversation_id, case when bool_or(after is null) then '-infinity'::timestamptz else min(after) end as after, max(up_to) as up_to
         from unnest(
           ${effects.readMarks.map((r) => r.conversationId)}::uuid[],
           ${effects.readMarks.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
@@ -175,7 +175,8 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
         update ${tx(t.messages)} m set seen = true
         from marks r
         where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen
-          and m.sent_at <= r.up_to and (r.from_start or m.sent_at > r.after) and not exists (select 1 from held h where h.id = m.id)
+          -- A range on the (conversation, time) index: an OR here would read every older message of the conversation on each mark.
+          and m.sent_at > r.after and m.sent_at <= r.up_to and not exists (select 1 from held h where h.id = m.id)
         returning m.conversation_id, m.deleted
       )
       select conversation_id, (count(*) filter (where not deleted))::int as n from marked group by conversation_id
