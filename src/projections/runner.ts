@@ -56,6 +56,35 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     wake?.();
   };
 
+  /**
+   * Where each projection is known to be: its checkpoint as this runner
+   * committed it, or as last read (another replica may apply it). Positions
+   * only move forward, so a waiter satisfied here is satisfied for good.
+   */
+  const known = new Map<string, LogPosition>();
+  const reached = (name: string, position: LogPosition) => {
+    const before = known.get(name);
+    if (!before || compareLogPositions(position, before) > 0) known.set(name, position);
+  };
+  const passed = (position: LogPosition) =>
+    projections.every((p) => {
+      const at = known.get(p.name);
+      return at !== undefined && compareLogPositions(at, position) >= 0;
+    });
+  /** One checkpoint read at a time, shared by every waiter (not one query per waiting request every 25 ms). */
+  let reading: Promise<void> | null = null;
+  const refreshKnown = () =>
+    (reading ??= (async () => {
+      try {
+        const checkpoints = await Promise.all(projections.map((p) => readCheckpoint(sql, p.name)));
+        checkpoints.forEach((c, i) => {
+          if (c) reached((projections[i] as Projection).name, c);
+        });
+      } finally {
+        reading = null;
+      }
+    })());
+
   /** Applies batches until every projection is caught up (or held by another runner). */
   async function runOnce(): Promise<number> {
     let total = 0;
@@ -63,6 +92,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       for (;;) {
         const outcome = await applyNextBatch(sql, projection, batchSize);
         total += outcome.applied;
+        if (!outcome.busy) reached(projection.name, outcome.position);
         if (outcome.busy || outcome.caughtUp) break;
       }
     }
@@ -80,8 +110,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
   async function waitFor(position: LogPosition, timeoutMs = 3000): Promise<boolean> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const checkpoints = await Promise.all(projections.map((p) => readCheckpoint(sql, p.name)));
-      if (checkpoints.every((c) => c && compareLogPositions(c, position) >= 0)) return true;
+      if (passed(position)) return true;
+      await refreshKnown();
+      if (passed(position)) return true;
       if (Date.now() >= deadline) return false;
       nudge();
       await Promise.race([new Promise<void>((resolve) => waiters.add(resolve)), Bun.sleep(25)]);

@@ -136,6 +136,28 @@ describe("projection runner", () => {
     expect(status.lagEvents).toBe(0);
   });
 
+  test("read-your-writes: catchUp waits for whichever replica applies the events, and holds until it has", async () => {
+    const table = "counters_replicas";
+    await createCounterTable(tdb.sql, table);
+    const projection = counterProjection({ name: "replicas", table });
+    // A replica that never applies anything itself (another holds the projection), and the one that does.
+    const reader = createProjectionRunner({ sql: tdb.connect(3), projections: [projection] });
+    const writer = createProjectionRunner({ sql: tdb.connect(3), projections: [projection], pollIntervalMs: 20 });
+    await writer.runOnce();
+    const prefix = `replicas:${crypto.randomUUID()}:`;
+    await store.appendFacts([fact(`${prefix}a`), fact(`${prefix}b`)]);
+
+    // Nothing applies the new events: the wait ends false at its timeout
+    expect(await reader.catchUp(150)).toBe(false);
+
+    // The other replica applies them: many concurrent waits end true, and the rows are there
+    const waits = Array.from({ length: 50 }, () => reader.catchUp(5000));
+    await writer.start();
+    expect(await Promise.all(waits)).toEqual(Array.from({ length: 50 }, () => true));
+    expect((await counters(table, prefix)).size).toBe(2);
+    await writer.stop();
+  });
+
   test("a NOTIFY wakes the runner long before its poll interval", async () => {
     const table = "counters_wake";
     await createCounterTable(tdb.sql, table);
