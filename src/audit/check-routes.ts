@@ -55,7 +55,7 @@ export function registerCheckRoutes(app: Hono<AppEnv>, deps: { sql: Sql; verify:
     if (!state) throw new ApiError("CONVERSATION_NOT_FOUND", "The log holds no event of this conversation by then.");
     return c.json({
       conversation: conversationView(state.conversation),
-      messages: state.messages.slice(0, limit).map(messageView),
+      messages: state.messages.slice(0, limit).map((m) => messageView(m, state.conversation.readUpTo)),
       at: state.last.recordedAt.toISOString(),
       position: state.last.globalPosition,
     });

@@ -130,7 +130,7 @@ function itemOf(plan: Plan, rows: Awaited<ReturnType<typeof loadRows>>): FeedIte
   if (message) {
     const conv = conversation ?? [...rows.conversations.values()].find((c) => c.id === message.conversationId) ?? null;
     if (!conv) return null;
-    return { id, event: "message", data: { type: plan.event.type, message: messageView(message), conversation: conversationView(conv) } };
+    return { id, event: "message", data: { type: plan.event.type, message: messageView(message, conv.readUpTo), conversation: conversationView(conv) } };
   }
   if (conversation) return { id, event: "conversation", data: { type: plan.event.type, conversation: conversationView(conversation) } };
   const account = rows.accounts.get(plan.unipileAccountId);

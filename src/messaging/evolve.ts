@@ -29,15 +29,18 @@ export interface MessagingState {
 
 /** What the rows of a batch cannot say alone, for the writer to apply to rows outside the batch. */
 export interface MessagingEffects {
-  /**
-   * Incoming messages of the conversation sent after `after` and up to `upTo`
-   * are seen. Those sent up to `after` (the conversation's read mark before)
-   * already are: a message arriving behind the mark arrives seen.
-   */
-  readMarks: { conversationId: string; after: Date | null; upTo: Date }[];
   /** Conversations of the account get this owner. */
   owners: { unipileAccountId: string; owner: Owner }[];
 }
+
+/**
+ * Whether the account has read a message. A read mark is kept on the
+ * conversation alone (`readUpTo`): a message from the contact sent up to it is
+ * read, without the mark writing the message. `seen` on the row says only
+ * what concerns that one message (Unipile's flag, a read event naming it).
+ */
+export const seenBy = (m: Pick<MessageRow, "seen" | "isSender" | "sentAt">, readUpTo: Date | null): boolean =>
+  m.seen || (!m.isSender && readUpTo !== null && m.sentAt <= readUpTo);
 
 const STATUS_RANK: Record<MessageStatus, number> = { failed: -1, received: 0, pending: 0, sent: 1, delivered: 2, read: 3 };
 const laterStatus = (a: MessageStatus, b: MessageStatus): MessageStatus => (STATUS_RANK[b] > STATUS_RANK[a] ? b : a);
@@ -82,30 +85,12 @@ export function foldMessaging(
   changes: readonly { change: MessagingChange; recordedAt: Date }[],
   ids: MessagingIds,
 ): MessagingEffects {
-  const effects: MessagingEffects = { readMarks: [], owners: [] };
-  // Each conversation's messages in the batch, so a read mark visits those only (not every message held).
-  const byConversation = new Map<string, Set<string>>();
-  const setMessage = (key: string, row: MessageRow | null) => {
-    state.messages.set(key, row);
-    if (!row?.conversationId) return;
-    const keys = byConversation.get(row.conversationId);
-    if (keys) keys.add(key);
-    else byConversation.set(row.conversationId, new Set([key]));
-  };
-  for (const [key, row] of state.messages) setMessage(key, row);
-  for (const { change, recordedAt } of changes) applyChange(state, effects, change, recordedAt, ids, setMessage, byConversation);
+  const effects: MessagingEffects = { owners: [] };
+  for (const { change, recordedAt } of changes) applyChange(state, effects, change, recordedAt, ids);
   return effects;
 }
 
-function applyChange(
-  state: MessagingState,
-  effects: MessagingEffects,
-  change: MessagingChange,
-  recordedAt: Date,
-  ids: MessagingIds,
-  setMessage: (key: string, row: MessageRow | null) => void,
-  byConversation: ReadonlyMap<string, ReadonlySet<string>>,
-) {
+function applyChange(state: MessagingState, effects: MessagingEffects, change: MessagingChange, recordedAt: Date, ids: MessagingIds) {
   if (change.kind === "owner") {
     const owner = { accountId: change.accountId, userId: change.userId };
     state.owners.set(change.unipileAccountId, owner);
@@ -121,17 +106,8 @@ function applyChange(
     return state.conversations.get(chatId) ?? blankConversation(chatId, change.unipileAccountId, state.owners.get(change.unipileAccountId) ?? null, recordedAt, ids);
   };
   const save = (row: ConversationRow) => state.conversations.set(row.unipileChatId, { ...row, updatedAt: recordedAt });
-  /** Incoming messages up to `upTo` are seen: those in the batch now, the others through the effect. */
-  const markRead = (row: ConversationRow, upTo: Date) => {
-    if (row.readUpTo === null || row.readUpTo < upTo) effects.readMarks.push({ conversationId: row.id, after: row.readUpTo, upTo });
-    for (const key of byConversation.get(row.id) ?? []) {
-      const m = state.messages.get(key);
-      if (m && m.conversationId === row.id && m.arrived && !m.isSender && !m.seen && m.sentAt <= upTo) {
-        setMessage(key, { ...m, seen: true });
-      }
-    }
-    return { ...row, readUpTo: laterDate(row.readUpTo, upTo) };
-  };
+  /** The account has read the chat up to `upTo`: its messages are not written (see `seenBy`). */
+  const markRead = (row: ConversationRow, upTo: Date) => ({ ...row, readUpTo: laterDate(row.readUpTo, upTo) });
 
   switch (change.kind) {
     case "chat":
@@ -145,7 +121,7 @@ function applyChange(
       const id = ids.message(change.message.unipileMessageId);
       const before = state.messages.get(id) ?? null;
       const row = arrive(before, change.message, conv, id, change.unipileAccountId, recordedAt);
-      setMessage(id, row);
+      state.messages.set(id, row);
       // Writing in a chat (from the phone or CommSync) reads it, as WhatsApp does.
       if (row.isSender && !before?.arrived) conv = markRead(conv, row.sentAt);
       save(conv);
@@ -156,7 +132,7 @@ function applyChange(
       const id = ids.message(change.message.unipileMessageId);
       const before = state.messages.get(id) ?? stub(change.message, conv, id, change.unipileAccountId, change.at, recordedAt);
       const row = followUp(before, change.action, change.at, recordedAt);
-      setMessage(id, row);
+      state.messages.set(id, row);
       if (change.action.type === "read" && !row.isSender) conv = markRead(conv, change.at);
       save(conv);
       return;
@@ -167,8 +143,8 @@ function applyChange(
       if (conv) save(conv);
       const earlier = state.messages.get(change.sendId);
       // A new attempt of a refused send is pending again; a send already merged into Unipile's message is done.
-      if (earlier) setMessage(change.sendId, earlier.status === "failed" ? { ...earlier, status: "pending", failure: null, updatedAt: recordedAt } : earlier);
-      else if (earlier === undefined) setMessage(change.sendId, pendingSend(change, conv, recordedAt));
+      if (earlier) state.messages.set(change.sendId, earlier.status === "failed" ? { ...earlier, status: "pending", failure: null, updatedAt: recordedAt } : earlier);
+      else if (earlier === undefined) state.messages.set(change.sendId, pendingSend(change, conv, recordedAt));
       return;
     }
     case "send_succeeded": {
@@ -177,20 +153,20 @@ function applyChange(
       const pending = state.messages.get(change.sendId) ?? null;
       if (!change.unipileMessageId || !conv) {
         const where = conv ? placed(conv) : {};
-        if (pending) setMessage(change.sendId, { ...pending, ...where, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
+        if (pending) state.messages.set(change.sendId, { ...pending, ...where, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
         return;
       }
       const id = ids.message(change.unipileMessageId);
       const echo = state.messages.get(id) ?? null;
       const merged = mergeSend(pending, echo, id, change.unipileMessageId, conv, recordedAt);
-      if (merged) setMessage(id, merged);
-      if (pending && id !== change.sendId) setMessage(change.sendId, null);
+      if (merged) state.messages.set(id, merged);
+      if (pending && id !== change.sendId) state.messages.set(change.sendId, null);
       return;
     }
     case "send_failed": {
       const pending = state.messages.get(change.sendId);
       if (pending && pending.status === "pending") {
-        setMessage(change.sendId, { ...pending, status: "failed", failure: change.failure, updatedAt: recordedAt });
+        state.messages.set(change.sendId, { ...pending, status: "failed", failure: change.failure, updatedAt: recordedAt });
       }
       return;
     }
@@ -300,7 +276,7 @@ function arrive(before: MessageRow | null, m: MessageFields, conv: ConversationR
   const edited = base.edited || (flags?.edited ?? false);
   const ownStatus: MessageStatus = flags ? (flags.seen ? "read" : flags.delivered ? "delivered" : "sent") : "sent";
   const status: MessageStatus = m.isSender ? laterStatus(base.status === "received" || base.status === "failed" ? "sent" : base.status, ownStatus) : "received";
-  const seenByUs = !m.isSender && ((flags?.seen ?? false) || (conv.readUpTo !== null && m.sentAt <= conv.readUpTo));
+  const seenByUs = !m.isSender && (flags?.seen ?? false);
   return {
     ...base,
     ...placed(conv),
@@ -420,7 +396,7 @@ export function summarizeConversation(conversation: ConversationRow, messages: I
   for (const m of messages) {
     if (m.conversationId !== conversation.id || !m.arrived) continue;
     total++;
-    if (!m.isSender && !m.seen && !m.deleted) unread++;
+    if (!m.isSender && !m.deleted && !seenBy(m, conversation.readUpTo)) unread++;
     if (!last || newer(m, last)) last = m;
   }
   return {
@@ -434,11 +410,33 @@ export function summarizeConversation(conversation: ConversationRow, messages: I
   };
 }
 
-/** What a message adds to its conversation's counts. */
-const contribution = (m: MessageRow | null) => ({
+/** What a message adds to its conversation's counts, the conversation being read up to `readUpTo`. */
+const contribution = (m: MessageRow | null, readUpTo: Date | null) => ({
   total: m?.arrived ? 1 : 0,
-  unread: m?.arrived && !m.isSender && !m.seen && !m.deleted ? 1 : 0,
+  unread: m?.arrived && !m.isSender && !m.deleted && !seenBy(m, readUpTo) ? 1 : 0,
 });
+
+/** A conversation's read mark moved forward in a batch: from `after` (null: none) to `upTo`. */
+export interface ReadRange {
+  conversationId: string;
+  after: Date | null;
+  upTo: Date;
+}
+
+/**
+ * The conversations whose read mark the batch moved: their messages outside
+ * the batch sent in the range are read now (`applyCounts` settles those in
+ * the batch; the writer counts the others in the table).
+ */
+export function readRanges(state: MessagingState, before: ReadonlyMap<string, ConversationRow>): ReadRange[] {
+  const ranges: ReadRange[] = [];
+  for (const [chatId, row] of state.conversations) {
+    if (!row?.readUpTo) continue;
+    const after = before.get(chatId)?.readUpTo ?? null;
+    if (after === null || row.readUpTo > after) ranges.push({ conversationId: row.id, after, upTo: row.readUpTo });
+  }
+  return ranges;
+}
 
 /**
  * Moves the counts, newest message and activity of the batch's conversations
@@ -448,22 +446,34 @@ const contribution = (m: MessageRow | null) => ({
  * conversation is not in the batch): the writer recounts those from the
  * table. `summarizeConversation` is the from-scratch equivalent.
  */
-export function applyCounts(state: MessagingState, before: ReadonlyMap<string, MessageRow>): Set<string> {
+export function applyCounts(
+  state: MessagingState,
+  before: ReadonlyMap<string, MessageRow>,
+  conversationsBefore: ReadonlyMap<string, ConversationRow>,
+): Set<string> {
   const recount = new Set<string>();
   const chatOf = new Map<string, string>();
+  const markBefore = new Map<string, Date | null>();
   for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
+  for (const row of conversationsBefore.values()) markBefore.set(row.id, row.readUpTo);
   for (const [id, row] of state.messages) {
     const prev = before.get(id) ?? null;
-    if (row === prev) continue;
     const conversationId = row?.conversationId ?? prev?.conversationId;
     if (!conversationId) continue;
     const chatId = chatOf.get(conversationId);
     const conv = chatId ? state.conversations.get(chatId) : null;
+    if (row === prev) {
+      // Unchanged, but the conversation's read mark may have moved past it.
+      if (!conv || !chatId || !row) continue;
+      const read = contribution(row, markBefore.get(conversationId) ?? null).unread - contribution(row, conv.readUpTo).unread;
+      if (read > 0) state.conversations.set(chatId, { ...conv, unreadCount: conv.unreadCount - read });
+      continue;
+    }
     if (!conv || !chatId) {
       recount.add(conversationId);
       continue;
     }
-    const [was, is] = [contribution(prev), contribution(row)];
+    const [was, is] = [contribution(prev, markBefore.get(conversationId) ?? null), contribution(row, conv.readUpTo)];
     let next: ConversationRow = { ...conv, messageCount: conv.messageCount + is.total - was.total, unreadCount: conv.unreadCount + is.unread - was.unread };
     const wasLast = prev !== null && conv.lastMessageId === prev.id;
     if (wasLast && (!row?.arrived || row.id !== prev.id || row.sentAt < prev.sentAt)) recount.add(conversationId);

@@ -4,7 +4,7 @@
  * events touch in three queries, folds the events with the pure
  * `foldMessaging`, moves the conversations' counts, preview and activity by
  * what the batch did to their messages (`applyCounts`), applies what rows
- * outside the batch need (read marks, owners), and writes each changed row
+ * outside the batch need (unread messages a moved read mark covers, owners), and writes each changed row
  * once. The rare conversation whose newest message went away is recounted
  * from the table.
  */
@@ -12,7 +12,7 @@ import type { TransactionSql } from "../db/client";
 import type { RecordedEvent } from "../event-store/event";
 import type { Projection, TableNames } from "../projections/projection";
 import { createTableWriter } from "../projections/row-projection";
-import { applyCounts, foldMessaging, keysOf, type MessagingState, type Owner } from "./evolve";
+import { applyCounts, foldMessaging, keysOf, type MessagingState, type Owner, readRanges } from "./evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "./events";
 import { messagingIds } from "./ids";
 import type { ConversationRow, MessageRow } from "./model";
@@ -38,11 +38,12 @@ export function createMessagingProjection(options: MessagingProjectionOptions = 
   const limit = options.heldConversations ?? 100_000;
   return {
     name: "messaging",
-    // 2: chat descriptions (UnipileChatObserved) are applied; version 1 dropped them.
-    version: 2,
+    // 3: read marks stay on the conversation (messages.seen no longer copies them); 2: chat descriptions
+    // (UnipileChatObserved) are applied, version 1 dropped them.
+    version: 3,
     eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
     tables: MESSAGING_TABLES,
-    // Read marks and recounts walk a conversation's messages; owners find an account's conversations.
+    // Read ranges and recounts walk a conversation's messages; owners find an account's conversations.
     rebuildIndexes: ["messages_conversation_time_idx", "conversations_unipile_account_idx"],
     apply: (tx, events, names) => applyMessaging(tx, events, tablesOf(names), null),
     beginRebuild(names) {
@@ -154,36 +155,33 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
     owners: new Map<string, Owner | null>(loaded.owners),
   };
   const effects = foldMessaging(state, changes, messagingIds);
-  const recount = applyCounts(state, loaded.messages);
+  const recount = applyCounts(state, loaded.messages, loaded.conversations);
 
-  // Read marks reach messages outside the batch in SQL; the conversations' unread counts follow.
-  if (effects.readMarks.length > 0) {
-    const marked = await tx<{ conversation_id: string; n: number }[]>`
-      with marks as (
-        -- One range per conversation: a batch's marks on it follow one another.
-        select conversation_id, case when bool_or(after is null) then '-infinity'::timestamptz else min(after) end as after, max(up_to) as up_to
-        from unnest(
-          ${effects.readMarks.map((r) => r.conversationId)}::uuid[],
-          ${effects.readMarks.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
-          ${effects.readMarks.map((r) => r.upTo.toISOString())}::timestamptz[]
+  // A read mark that moved reads the conversation's messages outside the batch sent in the range: they
+  // are counted (not written; see seenBy) and the unread count drops by as many.
+  const ranges = readRanges(state, loaded.conversations);
+  if (ranges.length > 0) {
+    const read = await tx<{ conversation_id: string; n: number }[]>`
+      with ranges as (
+        select conversation_id, coalesce(after, '-infinity') as after, up_to from unnest(
+          ${ranges.map((r) => r.conversationId)}::uuid[],
+          ${ranges.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
+          ${ranges.map((r) => r.upTo.toISOString())}::timestamptz[]
         ) as x(conversation_id, after, up_to)
-        group by conversation_id
       ),
-      -- The batch's own messages are already marked in memory (an anti-join: hashed, not a scan of the array per row).
-      held as (select unnest(${[...state.messages.keys()]}::uuid[]) as id),
-      marked as (
-        update ${tx(t.messages)} m set seen = true
-        from marks r
-        where m.conversation_id = r.conversation_id and m.arrived and not m.is_sender and not m.seen
-          -- A range on the (conversation, time) index: an OR here would read every older message of the conversation on each mark.
-          and m.sent_at > r.after and m.sent_at <= r.up_to and not exists (select 1 from held h where h.id = m.id)
-        returning m.conversation_id, m.deleted
-      )
-      select conversation_id, (count(*) filter (where not deleted))::int as n from marked group by conversation_id
+      -- The batch's own messages are counted in memory (an anti-join: hashed, not a scan of the array per row).
+      held as (select unnest(${[...state.messages.keys()]}::uuid[]) as id)
+      select r.conversation_id, count(*)::int as n
+      from ranges r join ${tx(t.messages)} m on m.conversation_id = r.conversation_id
+        -- A range of the (conversation, time) index, both ends in the index condition.
+        and m.sent_at > r.after and m.sent_at <= r.up_to
+      where m.arrived and not m.is_sender and not m.seen and not m.deleted
+        and not exists (select 1 from held h where h.id = m.id)
+      group by r.conversation_id
     `;
     const chatOf = new Map<string, string>();
     for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
-    for (const { conversation_id, n } of marked) {
+    for (const { conversation_id, n } of read) {
       const chatId = chatOf.get(conversation_id);
       const row = chatId === undefined ? null : state.conversations.get(chatId);
       if (chatId !== undefined && row) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - n });
@@ -251,9 +249,11 @@ async function recountFromTable(tx: TransactionSql, t: Tables, ids: string[]) {
       last_message_preview = l.preview,
       last_activity_at = coalesce(l.sent_at, c.created_at)
     from unnest(${ids}::uuid[]) as x(id)
+    join ${tx(t.conversations)} cv on cv.id = x.id
     cross join lateral (
       select count(*)::int as total,
-             (count(*) filter (where not m.is_sender and not m.seen and not m.deleted))::int as unread
+             (count(*) filter (where not m.is_sender and not m.seen and not m.deleted
+                                and (cv.read_up_to is null or m.sent_at > cv.read_up_to)))::int as unread
       from ${tx(t.messages)} m where m.conversation_id = x.id and m.arrived
     ) s
     left join lateral (

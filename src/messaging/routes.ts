@@ -69,7 +69,7 @@ export function registerMessagingRoutes(app: Hono<AppEnv>, deps: MessagingRoutes
     const conversation = await getConversationForUser(sql, c.req.valid("param").id, c.get("principal").userId);
     if (!conversation) throw notFound();
     const page = await listMessages(sql, { conversationId: conversation.id, after, limit });
-    return c.json({ items: page.items.map(messageView), nextCursor: encodeCursor(page.next) });
+    return c.json({ items: page.items.map((m) => messageView(m, conversation.readUpTo)), nextCursor: encodeCursor(page.next) });
   });
 
   docs.add({ method: "post", path: "/api/conversations/:id/read", summary: "Marks the conversation read, here and at Unipile", tags, params: ConversationParam, responses: { 200: { description: "The conversation, unread count 0", schema: z.object({ conversation: ConversationSchema, syncedToUnipile: z.boolean() }) } } });

@@ -171,6 +171,6 @@ export function registerSendRoutes(app: Hono<AppEnv>, deps: SendRoutesDeps, docs
     });
     if (!result.ok) throw sendFailure(result.error);
     const found = await getMessageForUser(deps.sql, result.value.messageId, actor.userId);
-    return c.json({ success: true as const, ...result.value, message: found ? messageView(found.message) : null });
+    return c.json({ success: true as const, ...result.value, message: found ? messageView(found.message, found.conversation.readUpTo) : null });
   });
 }

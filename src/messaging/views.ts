@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../http/errors";
+import { seenBy } from "./evolve";
 import { messageIdFor } from "./ids";
 import type { ConversationRow, MessageRow } from "./model";
 import type { Keyset } from "./queries";
@@ -99,8 +100,11 @@ export function conversationView(row: ConversationRow): z.infer<typeof Conversat
   };
 }
 
-/** `quotedMessageId`: our id of the quoted message when a query found it by its WhatsApp id. */
-export function messageView(row: MessageRow & { quotedMessageId?: string | null }): z.infer<typeof MessageSchema> {
+/**
+ * `quotedMessageId`: our id of the quoted message when a query found it by its WhatsApp id.
+ * `readUpTo`: the conversation's read mark, which says (with the row) whether the account has read it.
+ */
+export function messageView(row: MessageRow & { quotedMessageId?: string | null }, readUpTo: Date | null): z.infer<typeof MessageSchema> {
   const quotedId = row.quoted?.unipileMessageId ? messageIdFor(row.quoted.unipileMessageId) : (row.quotedMessageId ?? null);
   return {
     id: row.id,
@@ -121,7 +125,7 @@ export function messageView(row: MessageRow & { quotedMessageId?: string | null 
     editedAt: iso(row.editedAt),
     deleted: row.deleted,
     deletedAt: iso(row.deletedAt),
-    seen: row.seen,
+    seen: seenBy(row, readUpTo),
     deliveredAt: iso(row.deliveredAt),
     readAt: iso(row.readAt),
   };

@@ -3,9 +3,9 @@
  * and effects out, in every order the facts can arrive in.
  */
 import { describe, expect, test } from "bun:test";
-import { foldMessaging, type MessagingState } from "../../src/messaging/evolve";
+import { applyCounts, foldMessaging, type MessagingState, seenBy } from "../../src/messaging/evolve";
 import { messagingIds } from "../../src/messaging/ids";
-import type { MessageRow } from "../../src/messaging/model";
+import type { ConversationRow, MessageRow } from "../../src/messaging/model";
 import { type LoggedEvent, translateEvent } from "../../src/messaging/translate";
 import received from "../fixtures/unipile/message-received-whatsapp.json";
 import group from "../fixtures/unipile/message-received-group.json";
@@ -28,6 +28,8 @@ function fold(events: LoggedEvent[], state?: MessagingState) {
   return { state: s, effects };
 }
 const messageOf = (state: MessagingState, unipileId: string) => state.messages.get(messagingIds.message(unipileId)) as MessageRow;
+/** Whether the account has read the message, as the API says it: its own flag, or the conversation's read mark. */
+const readByAccount = (state: MessagingState, unipileId: string) => seenBy(messageOf(state, unipileId), state.conversations.get(CHAT)?.readUpTo ?? null);
 /** A row without the log times that differ between two orders of the same facts. */
 const content = ({ updatedAt: _u, ...row }: MessageRow) => row;
 
@@ -82,9 +84,9 @@ describe("follow-ups that overtake their message", () => {
   });
 
   test("a read on the phone before the message marks it seen, and the conversation read up to then", () => {
-    const { state, effects } = fold([followUp("message_read"), arrival()]);
+    const { state } = fold([followUp("message_read"), arrival()]);
     expect(messageOf(state, received.message_id).seen).toBe(true);
-    expect(effects.readMarks).toHaveLength(1);
+    expect(state.conversations.get(CHAT)?.readUpTo).not.toBeNull();
   });
 
   test("a reaction taken back (empty value) removes it", () => {
@@ -116,7 +118,7 @@ describe("our own sends", () => {
   test("answering reads the chat, whether Unipile's answer or the echo comes first", () => {
     for (const order of [[requested(), sent(), echo()], [requested(), echo(), sent()]]) {
       const { state } = fold([webhook(received), ...order]);
-      expect(messageOf(state, received.message_id).seen).toBe(true);
+      expect(readByAccount(state, received.message_id)).toBe(true);
     }
   });
 
@@ -142,7 +144,27 @@ describe("conversations", () => {
   test("a message older than our read mark arrives already seen", () => {
     const mark = own({ unipileChatId: CHAT, conversationId: "c", userId: "u", syncedToUnipile: true }, "ConversationMarkedRead");
     const { state } = fold([mark, webhook(received)]);
-    expect(messageOf(state, received.message_id).seen).toBe(true);
+    expect(readByAccount(state, received.message_id)).toBe(true);
+  });
+
+  test("a read mark writes no message: the messages behind it read as seen and the unread count falls", () => {
+    // Batch 1: two messages from the contact
+    const first = fold([webhook(received), webhook({ ...received, message_id: "LATER", timestamp: "2025-03-15T13:00:00.000Z" })]).state;
+    applyCounts(first, new Map(), new Map());
+    expect(first.conversations.get(CHAT)?.unreadCount).toBe(2);
+
+    // Batch 2: the rows as stored, then our read mark between the two messages
+    const stored = (m: Map<string, unknown>) => new Map([...m].filter(([, row]) => row !== null)) as Map<string, never>;
+    const loaded = { conversations: stored(first.conversations) as Map<string, ConversationRow>, messages: stored(first.messages) as Map<string, MessageRow> };
+    const second: MessagingState = { conversations: new Map(loaded.conversations), messages: new Map(loaded.messages), owners: new Map() };
+    const mark = own({ unipileChatId: CHAT, conversationId: "c", userId: "u", syncedToUnipile: true, at: "2025-03-15T12:30:00.000Z" }, "ConversationMarkedRead");
+    fold([mark], second);
+    applyCounts(second, loaded.messages, loaded.conversations);
+
+    expect([...second.messages].filter(([key, row]) => row !== loaded.messages.get(key))).toEqual([]);
+    expect(readByAccount(second, received.message_id)).toBe(true);
+    expect(readByAccount(second, "LATER")).toBe(false);
+    expect(second.conversations.get(CHAT)?.unreadCount).toBe(1);
   });
 
   test("a polled REST message carries its own state (seen, delivered, reactions)", () => {
