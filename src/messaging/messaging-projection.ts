@@ -161,30 +161,26 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
   // are counted (not written; see seenBy) and the unread count drops by as many.
   const ranges = readRanges(state, loaded.conversations);
   if (ranges.length > 0) {
-    const read = await tx<{ conversation_id: string; n: number }[]>`
-      with ranges as (
-        select conversation_id, coalesce(after, '-infinity') as after, up_to from unnest(
-          ${ranges.map((r) => r.conversationId)}::uuid[],
-          ${ranges.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
-          ${ranges.map((r) => r.upTo.toISOString())}::timestamptz[]
-        ) as x(conversation_id, after, up_to)
-      ),
-      -- The batch's own messages are counted in memory (an anti-join: hashed, not a scan of the array per row).
-      held as (select unnest(${[...state.messages.keys()]}::uuid[]) as id)
-      select r.conversation_id, count(*)::int as n
-      from ranges r join ${tx(t.messages)} m on m.conversation_id = r.conversation_id
+    const read = await tx<{ conversation_id: string; id: string }[]>`
+      select r.conversation_id, m.id
+      from unnest(
+        ${ranges.map((r) => r.conversationId)}::uuid[],
+        ${ranges.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
+        ${ranges.map((r) => r.upTo.toISOString())}::timestamptz[]
+      ) as r(conversation_id, after, up_to)
+      join ${tx(t.messages)} m on m.conversation_id = r.conversation_id
         -- A range of the (conversation, time) index, both ends in the index condition.
-        and m.sent_at > r.after and m.sent_at <= r.up_to
+        and m.sent_at > coalesce(r.after, '-infinity') and m.sent_at <= r.up_to
       where m.arrived and not m.is_sender and not m.seen and not m.deleted
-        and not exists (select 1 from held h where h.id = m.id)
-      group by r.conversation_id
     `;
+    // The batch's own messages were counted in memory (applyCounts).
     const chatOf = new Map<string, string>();
     for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
-    for (const { conversation_id, n } of read) {
+    for (const { conversation_id, id } of read) {
+      if (state.messages.has(id)) continue;
       const chatId = chatOf.get(conversation_id);
       const row = chatId === undefined ? null : state.conversations.get(chatId);
-      if (chatId !== undefined && row) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - n });
+      if (chatId !== undefined && row) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - 1 });
     }
   }
 

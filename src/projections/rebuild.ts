@@ -121,6 +121,7 @@ async function replayInto(sql: Sql, projection: Projection, tables: TableNames, 
   };
   let position: LogPosition = LOG_START;
   let events = 0;
+  let nextAnalyze = 5000;
   let next = read(position);
   for (;;) {
     const page = await next;
@@ -133,6 +134,13 @@ async function replayInto(sql: Sql, projection: Projection, tables: TableNames, 
     }
     if (compareLogPositions(page.position, position) > 0) position = page.position;
     events += page.events.length;
+    // The scratch tables start empty and have no statistics: the planner would take them for small and
+    // join them by sorting every row, at every batch. Analyzed each time the fill doubles (a dozen times
+    // for a million events), they are planned as what they are, and plans cached earlier are replaced.
+    if (events >= nextAnalyze) {
+      for (const table of Object.values(tables)) await sql`analyze ${sql(table)}`;
+      nextAnalyze = events * 2;
+    }
     options.onProgress?.({ projection: projection.name, events, position: position.globalPosition, headPosition });
     if (page.caughtUp) break;
   }
