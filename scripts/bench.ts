@@ -87,7 +87,7 @@ const { values } = parseArgs({
     "keep-temp": { type: "boolean", default: false },
     /** Writes a CPU profile (markdown) of each service run into this folder, for analysis. */
     "service-cpu-prof": { type: "string" },
-    /** Extra service environment for experiments, KEY=VALUE (repeatable), e.g. PROJECTIONS_ENABLED=false. */
+    /** Extra service environment for experiments, KEY=VALUE (repeatable), e.g. WEBHOOK_MAX_IN_FLIGHT=64. */
     "service-env": { type: "string", multiple: true },
     ...Object.fromEntries(Object.keys(SIZES).map((key) => [key, { type: "string" as const }])),
   },

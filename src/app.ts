@@ -17,7 +17,7 @@ import { renderDocsPage } from "./http/docs-page";
 import { ApiError, errorResponse, handleError } from "./http/errors";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
-import { createAdmission } from "./http/admission";
+import { admission } from "./http/admission";
 import { requestLogger } from "./http/request-logger";
 import { registerSyncRoutes } from "./sync/routes";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
@@ -42,12 +42,12 @@ export function createApp(deps: Deps) {
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLogger(deps.logger));
   // Shed load before reading bodies: webhooks and API calls each have their bound; event streams have theirs.
-  const webhooks = createAdmission({ what: "webhook deliveries", max: deps.config.http.webhookMaxInFlight, retryAfterSeconds: 1 });
-  const api = createAdmission({ what: "API requests", max: deps.config.http.apiMaxInFlight, retryAfterSeconds: 1 });
+  const webhooks = admission({ what: "webhook deliveries", max: deps.config.http.webhookMaxInFlight, retryAfterSeconds: 1 });
+  const api = admission({ what: "API requests", max: deps.config.http.apiMaxInFlight, retryAfterSeconds: 1 });
   app.use("/api/*", (c, next) => {
-    if (c.req.path === WEBHOOK_PATH) return webhooks.middleware(c, next);
+    if (c.req.path === WEBHOOK_PATH) return webhooks(c, next);
     if (c.req.path === EVENTS_STREAM_PATH) return next();
-    return api.middleware(c, next);
+    return api(c, next);
   });
   const limit = (maxSize: number) =>
     bodyLimit({

@@ -20,36 +20,22 @@ export interface AdmissionOptions {
   retryAfterSeconds: number;
 }
 
-export interface Admission {
-  middleware: MiddlewareHandler<AppEnv>;
-  /** Requests inside now. */
-  inFlight(): number;
-  /** Requests answered 503 since start. */
-  shed(): number;
-}
-
-export function createAdmission(options: AdmissionOptions): Admission {
+export function admission(options: AdmissionOptions): MiddlewareHandler<AppEnv> {
   let inside = 0;
-  let shed = 0;
-  return {
-    middleware: async (c, next) => {
-      if (inside >= options.max) {
-        shed++;
-        throw new ApiError(
-          "OVERLOADED",
-          `The service is at its limit of ${options.max} ${options.what} at once; try again in ${options.retryAfterSeconds} s.`,
-          undefined,
-          { "Retry-After": String(options.retryAfterSeconds) },
-        );
-      }
-      inside++;
-      try {
-        await next();
-      } finally {
-        inside--;
-      }
-    },
-    inFlight: () => inside,
-    shed: () => shed,
+  return async (_c, next) => {
+    if (inside >= options.max) {
+      throw new ApiError(
+        "OVERLOADED",
+        `The service is at its limit of ${options.max} ${options.what} at once; try again in ${options.retryAfterSeconds} s.`,
+        undefined,
+        { "Retry-After": String(options.retryAfterSeconds) },
+      );
+    }
+    inside++;
+    try {
+      await next();
+    } finally {
+      inside--;
+    }
   };
 }

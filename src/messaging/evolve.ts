@@ -416,6 +416,28 @@ const contribution = (m: MessageRow | null, readUpTo: Date | null) => ({
   unread: m?.arrived && !m.isSender && !m.deleted && !seenBy(m, readUpTo) ? 1 : 0,
 });
 
+/** The batch's conversations by our id: their chat id, the key `state.conversations` uses. */
+export function chatsByConversation(state: MessagingState): Map<string, string> {
+  const chatOf = new Map<string, string>();
+  for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
+  return chatOf;
+}
+
+/**
+ * Messages from the contact outside the batch, found in a moved read range
+ * (`readRanges`), are read now: each lowers its conversation's unread count.
+ * Those in the batch were counted by `applyCounts` and are skipped.
+ */
+export function applyReadOutside(state: MessagingState, found: readonly { conversationId: string; id: string }[]) {
+  const chatOf = chatsByConversation(state);
+  for (const { conversationId, id } of found) {
+    if (state.messages.has(id)) continue;
+    const chatId = chatOf.get(conversationId);
+    const row = chatId === undefined ? null : state.conversations.get(chatId);
+    if (chatId !== undefined && row) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - 1 });
+  }
+}
+
 /** A conversation's read mark moved forward in a batch: from `after` (null: none) to `upTo`. */
 export interface ReadRange {
   conversationId: string;
@@ -452,9 +474,8 @@ export function applyCounts(
   conversationsBefore: ReadonlyMap<string, ConversationRow>,
 ): Set<string> {
   const recount = new Set<string>();
-  const chatOf = new Map<string, string>();
+  const chatOf = chatsByConversation(state);
   const markBefore = new Map<string, Date | null>();
-  for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
   for (const row of conversationsBefore.values()) markBefore.set(row.id, row.readUpTo);
   for (const [id, row] of state.messages) {
     const prev = before.get(id) ?? null;

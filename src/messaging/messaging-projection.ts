@@ -12,7 +12,7 @@ import type { TransactionSql } from "../db/client";
 import type { RecordedEvent } from "../event-store/event";
 import type { Projection, TableNames } from "../projections/projection";
 import { createTableWriter } from "../projections/row-projection";
-import { applyCounts, foldMessaging, keysOf, type MessagingState, type Owner, readRanges } from "./evolve";
+import { applyCounts, applyReadOutside, chatsByConversation, foldMessaging, keysOf, type MessagingState, type Owner, readRanges } from "./evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "./events";
 import { messagingIds } from "./ids";
 import type { ConversationRow, MessageRow } from "./model";
@@ -161,8 +161,8 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
   // are counted (not written; see seenBy) and the unread count drops by as many.
   const ranges = readRanges(state, loaded.conversations);
   if (ranges.length > 0) {
-    const read = await tx<{ conversation_id: string; id: string }[]>`
-      select r.conversation_id, m.id
+    const found = await tx<{ conversationId: string; id: string }[]>`
+      select r.conversation_id as "conversationId", m.id
       from unnest(
         ${ranges.map((r) => r.conversationId)}::uuid[],
         ${ranges.map((r) => r.after?.toISOString() ?? null)}::timestamptz[],
@@ -173,15 +173,7 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
         and m.sent_at > coalesce(r.after, '-infinity') and m.sent_at <= r.up_to
       where m.arrived and not m.is_sender and not m.seen and not m.deleted
     `;
-    // The batch's own messages were counted in memory (applyCounts).
-    const chatOf = new Map<string, string>();
-    for (const [chatId, row] of state.conversations) if (row) chatOf.set(row.id, chatId);
-    for (const { conversation_id, id } of read) {
-      if (state.messages.has(id)) continue;
-      const chatId = chatOf.get(conversation_id);
-      const row = chatId === undefined ? null : state.conversations.get(chatId);
-      if (chatId !== undefined && row) state.conversations.set(chatId, { ...row, unreadCount: row.unreadCount - 1 });
-    }
+    applyReadOutside(state, found);
   }
 
   const owners = new Map(effects.owners.map((o) => [o.unipileAccountId, { unipileAccountId: o.unipileAccountId, ...o.owner }]));
@@ -207,9 +199,8 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
   }
   if (recount.size > 0) {
     if (held) {
-      const chatIds = new Set<string>();
-      for (const [chatId, row] of state.conversations) if (row && recount.has(row.id)) chatIds.add(chatId);
-      await held.release(tx, t.conversations, chatIds);
+      const chatOf = chatsByConversation(state);
+      await held.release(tx, t.conversations, new Set([...recount].flatMap((id) => chatOf.get(id) ?? [])));
     }
     await recountFromTable(tx, t, [...recount]);
   }
