@@ -80,6 +80,9 @@ const EnvSchema = z.object({
     SYNC_CATCH_UP_AFTER_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).optional()),
 });
 
+/** Every variable `loadConfig` reads (`.env.example` documents each one; a test compares them). */
+export const CONFIG_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);
+
 /**
  * Rules across variables, checked on the raw environment so they are reported
  * together with field errors (zod skips object refinements once a field failed).

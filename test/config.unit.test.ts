@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ConfigError, loadConfig } from "../src/config";
+import { CONFIG_VARIABLES, ConfigError, loadConfig } from "../src/config";
 
 describe("loadConfig", () => {
   test("defaults describe the development set-up", () => {
@@ -58,5 +58,14 @@ describe("sync settings", () => {
     expect(loadConfig({ SYNC_INTERVAL_MS: "100" }).sync.catchUpAfterMs).toBe(60_000);
     expect(loadConfig({ SYNC_INTERVAL_MS: "100", SYNC_CATCH_UP_AFTER_MS: "500", SYNC_ENABLED: "false" }).sync).toMatchObject({ catchUpAfterMs: 500, enabled: false });
     expect(() => loadConfig({ SYNC_CONCURRENCY: "0" })).toThrow(/SYNC_CONCURRENCY/);
+  });
+});
+
+describe(".env.example", () => {
+  test("lists every variable the configuration reads, and nothing else", async () => {
+    const text = await Bun.file(new URL("../.env.example", import.meta.url)).text();
+    const documented = [...text.matchAll(/^([A-Z][A-Z0-9_]*)=/gm)].map((m) => m[1] as string);
+    expect([...documented].sort()).toEqual([...CONFIG_VARIABLES].sort());
+    expect(new Set(documented).size).toBe(documented.length);
   });
 });
