@@ -6,6 +6,7 @@
  * Everything else receives the `Config` (or a part of it) as an argument.
  */
 import { z } from "zod";
+import { parseDuration } from "./lib/duration";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -17,6 +18,11 @@ const bool = (def: boolean) =>
     emptyToUndefined,
     z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1"),
   );
+
+/** A token's longest lifetime by default: a day, or in development mode the printed token's 30 days. */
+export const DEFAULT_MAX_TOKEN_AGE_SECONDS = 24 * 3600;
+export const DEVELOPMENT_MAX_TOKEN_AGE_SECONDS = 30 * 86_400;
+const MAX_TOKEN_AGE_LIMITS = { min: 60, max: 365 * 86_400 };
 
 const ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256", "ES256", "ES384", "EdDSA"] as const;
 
@@ -48,6 +54,18 @@ const EnvSchema = z.object({
         .optional(),
     ),
     AUTH_DEV_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/dev-auth-secret")),
+    AUTH_MAX_TOKEN_AGE: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v, ctx) => {
+          const seconds = parseDuration(v);
+          if (seconds !== null && seconds >= MAX_TOKEN_AGE_LIMITS.min && seconds <= MAX_TOKEN_AGE_LIMITS.max) return seconds;
+          ctx.addIssue({ code: "custom", message: "must be a duration such as 24h, 30d or 90m, from 1 minute to 365 days" });
+          return z.NEVER;
+        })
+        .optional(),
+    ),
     UNIPILE_DSN: optionalUrl,
     UNIPILE_ACCESS_TOKEN: optionalString,
     UNIPILE_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
@@ -103,10 +121,15 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
   return problems;
 }
 
-export type AuthConfig =
-  | { mode: "secret"; secret: string; algorithms: string[]; issuer?: string; audience?: string }
-  | { mode: "jwks"; jwksUrl: string; algorithms: string[]; issuer?: string; audience?: string }
-  | { mode: "development"; secretFile: string; algorithms: string[]; issuer?: string; audience?: string };
+interface TokenRules {
+  algorithms: string[];
+  issuer?: string;
+  audience?: string;
+  /** Longest token lifetime accepted (`exp − iat`), in seconds. */
+  maxTokenAgeSeconds: number;
+}
+
+export type AuthConfig = ({ mode: "secret"; secret: string } | { mode: "jwks"; jwksUrl: string } | { mode: "development"; secretFile: string }) & TokenRules;
 
 export interface Config {
   env: "development" | "test" | "production";
@@ -190,7 +213,9 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const jwtOptions = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE };
+  const development = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL;
+  const maxTokenAgeSeconds = e.AUTH_MAX_TOKEN_AGE ?? (development ? DEVELOPMENT_MAX_TOKEN_AGE_SECONDS : DEFAULT_MAX_TOKEN_AGE_SECONDS);
+  const jwtOptions = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, maxTokenAgeSeconds };
   const auth: AuthConfig = e.AUTH_JWT_SECRET
     ? { mode: "secret", secret: e.AUTH_JWT_SECRET, algorithms: e.AUTH_ALGORITHMS ?? ["HS256"], ...jwtOptions }
     : e.AUTH_JWKS_URL

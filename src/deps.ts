@@ -161,5 +161,6 @@ export function resolveAuth(config: Config): VerifiedAuthConfig {
     algorithms: auth.algorithms,
     issuer: auth.issuer,
     audience: auth.audience,
+    maxTokenAgeSeconds: auth.maxTokenAgeSeconds,
   };
 }

@@ -7,7 +7,8 @@ import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { runMigrations } from "./db/migrate";
 import { createDeps } from "./deps";
-import { signToken } from "./http/auth";
+import { developmentToken } from "./http/auth";
+import { formatDuration } from "./lib/duration";
 import { createLogger, type Logger, redactUrl } from "./logger";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
 import { startSandbox } from "./sandbox";
@@ -114,13 +115,13 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   logger.info({ url: base, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
 
   if (config.auth.mode === "development" && deps.auth.mode === "secret") {
-    const token = await signToken(deps.auth.secret, { sub: "dev-user", issuer: deps.auth.issuer, audience: deps.auth.audience, expiresIn: "30d" });
+    const { token, lifetimeSeconds } = await developmentToken(deps.auth);
     console.warn(
       [
         "",
         "  ┌─ DEVELOPMENT MODE: no AUTH_JWT_SECRET or AUTH_JWKS_URL is configured.",
         `  │  Tokens are signed with a development secret kept in ${config.auth.secretFile}.`,
-        "  │  Never run like this in production. A token for user dev-user (30 days):",
+        `  │  Never run like this in production. A token for user dev-user (${formatDuration(lifetimeSeconds)}):`,
         `  │  ${token}`,
         "  └─ More tokens: bun run token -- --sub <user> [--role auditor]",
         "",

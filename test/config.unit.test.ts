@@ -37,6 +37,16 @@ describe("loadConfig", () => {
     expect(loadConfig({ AUTH_JWT_SECRET: "x".repeat(32), AUTH_ALGORITHMS: "HS256, HS512" }).auth.algorithms).toEqual(["HS256", "HS512"]);
   });
 
+  test("tokens live 24 hours at most, 30 days in development mode (the printed token's); AUTH_MAX_TOKEN_AGE sets it", () => {
+    const secret = { AUTH_JWT_SECRET: "x".repeat(32) };
+    expect(loadConfig(secret).auth.maxTokenAgeSeconds).toBe(86_400);
+    expect(loadConfig({ AUTH_JWKS_URL: "https://id.example/jwks.json" }).auth.maxTokenAgeSeconds).toBe(86_400);
+    expect(loadConfig({}).auth).toMatchObject({ mode: "development", maxTokenAgeSeconds: 30 * 86_400 });
+    expect(loadConfig({ ...secret, AUTH_MAX_TOKEN_AGE: "2h" }).auth.maxTokenAgeSeconds).toBe(7200);
+    expect(loadConfig({ AUTH_MAX_TOKEN_AGE: "7d" }).auth.maxTokenAgeSeconds).toBe(7 * 86_400);
+    for (const bad of ["forever", "30s", "400d"]) expect(() => loadConfig({ ...secret, AUTH_MAX_TOKEN_AGE: bad })).toThrow(/AUTH_MAX_TOKEN_AGE/);
+  });
+
   test("trailing slashes are removed from base URLs (the SDK would build //api/v1)", () => {
     const config = loadConfig({ UNIPILE_DSN: "https://api8.unipile.com:13851/", UNIPILE_ACCESS_TOKEN: "t", PUBLIC_URL: "https://hooks.example/" });
     expect(config.unipile.dsn).toBe("https://api8.unipile.com:13851");

@@ -2,17 +2,20 @@
  * @module http/auth
  * Bearer JWT authentication with jose: HS* with a shared secret or a JWKS
  * URL, an explicit algorithm allow-list (so `alg: none` and algorithm
- * confusion are refused), optional issuer and audience. `sub` is the user id;
- * a `roles` claim (array or space-separated string) may hold `auditor`.
+ * confusion are refused), optional issuer and audience, and bounded times
+ * (`exp` required, `iat` not in the future, a lifetime within
+ * `maxTokenAgeSeconds`: see token-times.ts). `sub` is the user id; a `roles`
+ * claim (array or space-separated string) may hold `auditor`.
  */
 import type { MiddlewareHandler } from "hono";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from "jose";
+import { type AuthConfig, DEVELOPMENT_MAX_TOKEN_AGE_SECONDS } from "../config";
 import type { AppEnv, Principal } from "./app-env";
 import { ApiError } from "./errors";
+import { tokenTimesProblem } from "./token-times";
 
-export type VerifiedAuthConfig =
-  | { mode: "secret"; secret: string; algorithms: string[]; issuer?: string; audience?: string }
-  | { mode: "jwks"; jwksUrl: string; algorithms: string[]; issuer?: string; audience?: string };
+/** The configured authentication, a development secret resolved to a secret (deps.ts). */
+export type VerifiedAuthConfig = Exclude<AuthConfig, { mode: "development" }>;
 
 export interface Authenticator {
   /** Resolves the caller, or throws `ApiError("UNAUTHENTICATED")`. */
@@ -34,6 +37,8 @@ export function createAuthenticator(config: VerifiedAuthConfig): Authenticator {
       } catch (error) {
         throw new ApiError("UNAUTHENTICATED", describeJoseFailure(error), undefined, INVALID_TOKEN);
       }
+      const times = tokenTimesProblem(payload, { now: Math.floor(Date.now() / 1000), maxAgeSeconds: config.maxTokenAgeSeconds });
+      if (times) throw new ApiError("UNAUTHENTICATED", times, undefined, INVALID_TOKEN);
       if (typeof payload.sub !== "string" || payload.sub.length === 0) {
         throw new ApiError("UNAUTHENTICATED", "The token has no subject (sub).", undefined, INVALID_TOKEN);
       }
@@ -94,7 +99,7 @@ export interface TokenClaims {
   roles?: string[];
   issuer?: string;
   audience?: string;
-  /** jose duration ("1h", "30d") or seconds. @default "12h" */
+  /** Lifetime in seconds, or a jose duration ("1h", "30d"). @default "12h" */
   expiresIn?: string | number;
 }
 
@@ -104,8 +109,18 @@ export async function signToken(secret: string, claims: TokenClaims): Promise<st
     .setProtectedHeader({ alg: "HS256", typ: "JWT" })
     .setSubject(claims.sub)
     .setIssuedAt()
-    .setExpirationTime(claims.expiresIn ?? "12h");
+    .setExpirationTime(typeof claims.expiresIn === "number" ? `${claims.expiresIn}s` : (claims.expiresIn ?? "12h"));
   if (claims.issuer) jwt = jwt.setIssuer(claims.issuer);
   if (claims.audience) jwt = jwt.setAudience(claims.audience);
   return jwt.sign(new TextEncoder().encode(secret));
+}
+
+/**
+ * The token `main.ts` prints in development mode: user `dev-user`, for 30 days, or for the configured
+ * AUTH_MAX_TOKEN_AGE when shorter, so that it is always accepted.
+ */
+export async function developmentToken(auth: Extract<VerifiedAuthConfig, { mode: "secret" }>): Promise<{ token: string; lifetimeSeconds: number }> {
+  const lifetimeSeconds = Math.min(DEVELOPMENT_MAX_TOKEN_AGE_SECONDS, auth.maxTokenAgeSeconds);
+  const token = await signToken(auth.secret, { sub: "dev-user", issuer: auth.issuer, audience: auth.audience, expiresIn: lifetimeSeconds });
+  return { token, lifetimeSeconds };
 }

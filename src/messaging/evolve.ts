@@ -122,8 +122,10 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       const before = state.messages.get(id) ?? null;
       const row = arrive(before, change.message, conv, id, change.unipileAccountId, recordedAt);
       state.messages.set(id, row);
-      // Writing in a chat (from the phone or CommSync) reads it, as WhatsApp does.
-      if (row.isSender && !before?.arrived) conv = markRead(conv, row.sentAt);
+      // Writing in a chat (from the phone or CommSync) reads it up to the message's time at Unipile, as
+      // WhatsApp does: also when the row already arrived, since the echo of our send may come after
+      // Unipile's answer merged it at the request's time (see `send_succeeded`).
+      if (row.isSender) conv = markRead(conv, row.sentAt);
       save(conv);
       return;
     }
@@ -148,19 +150,22 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       return;
     }
     case "send_succeeded": {
-      const conv = change.unipileChatId ? conversation(change.unipileChatId) : null;
-      if (conv) save(conv);
+      let conv = change.unipileChatId ? conversation(change.unipileChatId) : null;
       const pending = state.messages.get(change.sendId) ?? null;
+      let confirmed: MessageRow | null;
       if (!change.unipileMessageId || !conv) {
-        const where = conv ? placed(conv) : {};
-        if (pending) state.messages.set(change.sendId, { ...pending, ...where, status: laterStatus(pending.status, "sent"), updatedAt: recordedAt });
-        return;
+        confirmed = pending && { ...pending, ...(conv ? placed(conv) : {}), status: laterStatus(pending.status, "sent"), updatedAt: recordedAt };
+        if (confirmed) state.messages.set(change.sendId, confirmed);
+      } else {
+        const id = ids.message(change.unipileMessageId);
+        confirmed = mergeSend(pending, state.messages.get(id) ?? null, id, change.unipileMessageId, conv, recordedAt);
+        if (confirmed) state.messages.set(id, confirmed);
+        if (pending && id !== change.sendId) state.messages.set(change.sendId, null);
       }
-      const id = ids.message(change.unipileMessageId);
-      const echo = state.messages.get(id) ?? null;
-      const merged = mergeSend(pending, echo, id, change.unipileMessageId, conv, recordedAt);
-      if (merged) state.messages.set(id, merged);
-      if (pending && id !== change.sendId) state.messages.set(change.sendId, null);
+      // The reply reads the chat up to its time. Unipile's answer carries none: the row's is Unipile's when
+      // the echo came first, else the request's; an echo coming later moves the mark on (see `arrived`).
+      if (conv && confirmed?.arrived) conv = markRead(conv, confirmed.sentAt);
+      if (conv) save(conv);
       return;
     }
     case "send_failed": {

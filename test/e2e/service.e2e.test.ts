@@ -281,7 +281,9 @@ describe("the service process (bun src/main.ts) with nothing configured", () => 
       return stderr.includes("DEVELOPMENT MODE") ? (stderr.match(JWT_PATTERN) ?? undefined) : undefined;
     });
     token = match[0];
-    expect(child.stderr()).toContain("dev-user");
+    expect(child.stderr()).toContain("A token for user dev-user (30 days)");
+    const claims = JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString()) as { iat: number; exp: number };
+    expect(claims.exp - claims.iat).toBe(30 * 86_400);
     expect(existsSync(join(dataDir, "dev-auth-secret"))).toBe(true);
 
     const me = await fetch(`${base()}/api/me`, { headers: { Authorization: `Bearer ${token}` } });
