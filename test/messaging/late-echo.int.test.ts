@@ -1,5 +1,5 @@
 /**
- * The echo of our reply comes late: Unipile took 600 ms to accept the send
+ * The echo of our reply comes late: Unipile took 2 s to accept the send
  * and its `message_received` echo was held 3 s, so Unipile's answer reached
  * the log first. A message the contact wrote between our request and
  * Unipile's time for the reply was read by the reply, once the echo tells
@@ -14,7 +14,8 @@ import { connectAccount, conversationOf, expectRebuildMatchesLive, type Json, li
 
 let h: Harness;
 beforeAll(async () => {
-  h = await createHarness();
+  // Unipile calls are slowed on purpose below: a timeout well above that delay.
+  h = await createHarness({ UNIPILE_TIMEOUT_MS: "10000" });
 });
 afterAll(async () => {
   await h.control("DELETE", "/sandbox/faults");
@@ -42,8 +43,8 @@ test("a contact's message written between our request and Unipile's time for the
   const first = await incoming(account.unipileAccountId, { from: contact, name: "Léa Martin", text: "Ma commande est partie ?" });
   const conversation = await conversationOf(h, account.userId, first.chat_id, (c) => c.unreadCount === 1);
 
-  // When we reply while Unipile is slow (600 ms on every call)…
-  await h.control("POST", "/sandbox/faults", { latency_ms: 600 });
+  // When we reply while Unipile is slow (2 s on every call)…
+  await h.control("POST", "/sandbox/faults", { latency_ms: 2000 });
   const key = crypto.randomUUID();
   const stream = sendStream(uuidV5(`message-send:${account.userId}:${key}`));
   const sending = send(h, account.userId, { content: "Oui, partie hier", chatId: conversation.id, accountId: account.accountId }, { "Idempotency-Key": key });
