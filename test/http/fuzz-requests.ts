@@ -6,7 +6,7 @@
  */
 import { BODIES, HEADER_VARIANTS, JSON_VALUES, PARAM_VALUES, pick, STRINGS } from "./fuzz-inputs";
 
-type Schema = { type?: string | string[]; format?: string; minimum?: number; enum?: unknown[]; properties?: Record<string, Schema>; required?: string[] };
+export type Schema = { type?: string | string[]; format?: string; minimum?: number; enum?: unknown[]; properties?: Record<string, Schema>; required?: string[] };
 
 export interface Operation {
   method: string;
@@ -115,7 +115,7 @@ export function probesOf(op: Operation, valid: ValidValues, knownNames: readonly
   return probes;
 }
 
-/** Seeded mixes: each field valid, left out or hostile, at least one hostile. */
+/** Seeded mixes: each field kept as in the base request or made hostile, at least one hostile. */
 function mixes(op: Operation, valid: ValidValues, base: Record<string, unknown>, random: () => number, label: (what: string) => string): Probe[] {
   const fields = [...op.params.map((p) => ({ kind: "param" as const, name: p.name })), ...Object.keys(op.body?.properties ?? {}).map((name) => ({ kind: "body" as const, name }))];
   if (fields.length === 0) return [];

@@ -14,7 +14,7 @@ import { join } from "node:path";
 import { connectAccount, conversationOf, listMessages, type ConnectedAccount } from "../messaging/support";
 import { createHarness, type Harness, TEST_WEBHOOK_SECRET } from "../support/harness";
 import { JSON_VALUES, leafPaths, replaceAt, seeded } from "./fuzz-inputs";
-import { type OpenApi, type Operation, operationsOf, type Probe, probesOf, schemaValue } from "./fuzz-requests";
+import { type OpenApi, type Operation, operationsOf, type Probe, probesOf, type Schema, schemaValue } from "./fuzz-requests";
 
 const WEBHOOK = "/api/unipile/webhook";
 const CONCURRENCY = 8;
@@ -49,7 +49,7 @@ beforeAll(async () => {
 afterAll(() => h.close());
 
 /** Path `id`s name what their path is about; other fields by name, else by schema. */
-const validValues = (op: Operation, name: string, schema: Parameters<ReturnType<typeof schemaValue>>[2]) => {
+const validValues = (op: Operation, name: string, schema: Schema) => {
   if (name === "id") return op.path.startsWith("/api/messages") ? known.messageId : op.path.includes("conversations") ? known.conversationId : known.accountId;
   return schemaValue(known)(op, name, schema);
 };
