@@ -15,6 +15,7 @@ import type { AppEnv } from "./http/app-env";
 import { requireAuth } from "./http/auth";
 import { renderDocsPage } from "./http/docs-page";
 import { ApiError, errorResponse, handleError } from "./http/errors";
+import { headerLimit } from "./http/header-limit";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
 import { admission } from "./http/admission";
@@ -41,6 +42,12 @@ export function createApp(deps: Deps) {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLogger(deps.logger));
+  // Input limits before any work: the size of the request head here, the nesting of JSON bodies where they are read.
+  app.use(headerLimit(deps.config.http.maxHeaderBytes));
+  app.use((c, next) => {
+    c.set("jsonMaxDepth", deps.config.http.jsonMaxDepth);
+    return next();
+  });
   // Shed load before reading bodies: webhooks and API calls each have their bound; event streams have theirs.
   const webhooks = admission({ what: "webhook deliveries", max: deps.config.http.webhookMaxInFlight, retryAfterSeconds: 1 });
   const api = admission({ what: "API requests", max: deps.config.http.apiMaxInFlight, retryAfterSeconds: 1 });

@@ -74,6 +74,8 @@ const EnvSchema = z.object({
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
+    JSON_MAX_DEPTH: int(64, 1, 10000),
+    HTTP_MAX_HEADER_BYTES: int(16 * 1024, 1024, 1024 * 1024),
     WEBHOOK_MAX_IN_FLIGHT: int(256, 1, 100000),
     API_MAX_IN_FLIGHT: int(256, 1, 100000),
     SSE_HEARTBEAT_MS: int(15000, 100, 50000),
@@ -162,6 +164,10 @@ export interface Config {
     webhookMaxInFlight: number;
     /** Other API requests inside the service at once (event streams have their own bound). */
     apiMaxInFlight: number;
+    /** How deep a JSON body may nest; deeper is 400 JSON_TOO_DEEP, before parsing. */
+    jsonMaxDepth: number;
+    /** Request line and headers, in bytes; larger is 431 HEADERS_TOO_LARGE (see http/server for Bun's own limit). */
+    maxHeaderBytes: number;
   };
   live: {
     /** Comment heartbeats on idle event streams; well inside the server's 60 s idle timeout. */
@@ -240,7 +246,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
     sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
-    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT, jsonMaxDepth: e.JSON_MAX_DEPTH, maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES },
     live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {
       enabled: e.PROJECTIONS_ENABLED,

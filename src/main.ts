@@ -8,6 +8,7 @@ import { type Config, ConfigError, loadConfig } from "./config";
 import { runMigrations } from "./db/migrate";
 import { createDeps } from "./deps";
 import { developmentToken } from "./http/auth";
+import { startHttpServer } from "./http/server";
 import { formatDuration } from "./lib/duration";
 import { createLogger, type Logger, redactUrl } from "./logger";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
@@ -90,7 +91,7 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   cleanups.push({ name: "sync", run: deps.sync.stop });
 
   const app = createApp(deps);
-  const server = Bun.serve({ hostname: config.host, port: config.port, fetch: app.fetch, idleTimeout: 60 });
+  const server = startHttpServer(app, { hostname: config.host, port: config.port, idleTimeout: 60, maxHeaderBytes: config.http.maxHeaderBytes, logger });
   cleanups.push({
     name: "http server",
     // Stops accepting at once; in-flight requests finish (bounded by the shutdown timeout).

@@ -79,3 +79,11 @@ describe(".env.example", () => {
     expect(new Set(documented).size).toBe(documented.length);
   });
 });
+
+describe("input limits", () => {
+  test("defaults: JSON nests at most 64 levels, the request head takes at most 16 KiB; both configurable within bounds", () => {
+    expect(loadConfig({}).http).toMatchObject({ jsonMaxDepth: 64, maxHeaderBytes: 16_384 });
+    expect(loadConfig({ JSON_MAX_DEPTH: "8", HTTP_MAX_HEADER_BYTES: "4096" }).http).toMatchObject({ jsonMaxDepth: 8, maxHeaderBytes: 4096 });
+    expect(() => loadConfig({ JSON_MAX_DEPTH: "0", HTTP_MAX_HEADER_BYTES: "100" })).toThrow(/JSON_MAX_DEPTH[\s\S]*HTTP_MAX_HEADER_BYTES/);
+  });
+});

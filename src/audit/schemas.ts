@@ -5,15 +5,8 @@
  * never reaches Postgres (where it would become a 500).
  */
 import { z } from "zod";
+import { isoTime, storableText as text } from "../http/input";
 import { decodeLogCursor, decodeStreamCursor } from "./cursor";
-
-const isoTime = (what: string) =>
-  z.iso
-    .datetime({ offset: true, error: `${what} must be an ISO-8601 time with a zone (2025-03-15T10:42:07Z)` })
-    .transform((value) => new Date(value));
-
-/** Text bound for Postgres, which refuses NUL characters (a 500 if they got that far). */
-const text = (max: number) => z.string().min(1).max(max).refine((v) => !v.includes("\u0000"), "must not contain NUL characters");
 
 const TypeList = z
   .union([z.string(), z.array(z.string())])
@@ -74,9 +67,9 @@ export const AccountStateQuery = z.object({
     .union(
       [
         z.string().regex(/^\d{1,15}$/).transform((v) => ({ position: Number(v) })),
-        z.iso.datetime({ offset: true }).transform((v) => ({ time: new Date(v) })),
+        isoTime("at").transform((time) => ({ time })),
       ],
-      { error: "at must be an ISO-8601 time with a zone or a log position (a whole number)" },
+      { error: "at must be an ISO-8601 time with a zone, from year 0001 to 9999, or a log position (a whole number)" },
     )
     .optional()
     .describe("A time (events recorded at or before it) or a log position (events at or below it); default: now"),

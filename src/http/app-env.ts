@@ -16,5 +16,7 @@ export type AppEnv = {
     requestId: string;
     logger: Logger;
     principal: Principal;
+    /** How deep a JSON body may nest (`JSON_MAX_DEPTH`); see http/json-body. */
+    jsonMaxDepth: number;
   };
 };

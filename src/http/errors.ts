@@ -14,6 +14,7 @@ export const ERROR_STATUS = {
   VALIDATION_FAILED: 400,
   MALFORMED_JSON: 400,
   MALFORMED_MULTIPART: 400,
+  JSON_TOO_DEEP: 400,
   UNAUTHENTICATED: 401,
   FORBIDDEN: 403,
   NOT_FOUND: 404,
@@ -32,6 +33,7 @@ export const ERROR_STATUS = {
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   TOO_MANY_REQUESTS: 429,
+  HEADERS_TOO_LARGE: 431,
   UPSTREAM_FAILED: 502,
   NOT_READY: 503,
   SERVICE_UNAVAILABLE: 503,
@@ -79,6 +81,11 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) return errorResponse(c, error);
   if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
+  const refused = inputRefusedByDatabase(error);
+  if (refused) {
+    c.get("logger")?.warn({ sqlState: refused.sqlState, reason: error.message }, "request input refused by the database");
+    return errorResponse(c, refused.apiError);
+  }
   c.get("logger")?.error({ err: error }, "unhandled error");
   return errorResponse(c, new ApiError("INTERNAL_ERROR", "An unexpected error occurred; it has been logged."));
 }
@@ -92,6 +99,33 @@ function fromHttpException(error: HTTPException): ApiError {
   const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === error.status);
   return new ApiError(code ?? "VALIDATION_FAILED", error.message || "The request was rejected.");
 }
+
+/**
+ * The safety net behind input validation: a Postgres error saying that a value
+ * the request brought cannot be stored or compared (SQLSTATE class 22, data
+ * exception: text with NUL or invalid Unicode, a time or number out of range,
+ * a value of the wrong form; 54000/54001, values past Postgres's own limits)
+ * is the caller's mistake: 400 VALIDATION_FAILED, not a 500. Routes validate
+ * at the edge; this catches what slips through.
+ */
+export function inputRefusedByDatabase(error: Error): { apiError: ApiError; sqlState: string } | null {
+  const code = error.name === "PostgresError" ? (error as { code?: unknown }).code : undefined;
+  if (typeof code !== "string" || !(code.startsWith("22") || code === "54000" || code === "54001")) return null;
+  const kind = DATA_ERRORS[code] ?? "a value the database cannot take";
+  return { sqlState: code, apiError: new ApiError("VALIDATION_FAILED", `The request holds ${kind}.`, [{ path: "(request)", message: kind }]) };
+}
+
+const DATA_ERRORS: Record<string, string> = {
+  "22021": "text with a NUL character or invalid UTF-8",
+  "22P05": "text with a NUL character or invalid Unicode",
+  "22P02": "a value of the wrong form",
+  "22007": "a date or time of the wrong form",
+  "22008": "a date or time out of range",
+  "22003": "a number out of range",
+  "22001": "a value too long",
+  "54000": "a value past the database's limits",
+  "54001": "a value nested too deeply",
+};
 
 /** Turns zod issues into `details` entries: where, and what is wrong. */
 export function describeIssues(issues: readonly z.core.$ZodIssue[]) {

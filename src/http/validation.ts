@@ -1,30 +1,32 @@
 /**
  * @module http/validation
- * `validate(target, schema)`: `@hono/zod-validator` with our error shape. A
- * JSON body must also say it is JSON (415 otherwise) and parse (400).
+ * `validate(target, schema)`: request validation with our error shape. Path,
+ * query and header targets go through `@hono/zod-validator`; a JSON body must
+ * say it is JSON (415 otherwise) and is read by http/json-body, which bounds
+ * its nesting before parsing it (400 `JSON_TOO_DEEP`, `MALFORMED_JSON`).
  */
 import { zValidator } from "@hono/zod-validator";
 import type { MiddlewareHandler, ValidationTargets } from "hono";
 import type { z } from "zod";
+import type { AppEnv } from "./app-env";
 import { ApiError, describeIssues } from "./errors";
+import { jsonMaxDepth, parseJsonText } from "./json-body";
 
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 
-export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) {
-  const validator = zValidator(target, schema, (result) => {
+function zodValidator<Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema) {
+  return zValidator(target, schema, (result) => {
     if (!result.success) {
       throw new ApiError("VALIDATION_FAILED", `The request ${targetName(target)} is invalid.`, describeIssues(result.error.issues));
     }
   });
-  if (target !== "json") return validator;
-  const jsonGuard: MiddlewareHandler = async (c, next) => {
-    const type = c.req.header("content-type") ?? "";
-    if (!JSON_TYPE.test(type)) {
-      throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json).");
-    }
-    return validator(c, next);
-  };
-  return jsonGuard as typeof validator;
+}
+
+type Validator<Target extends keyof ValidationTargets, Schema extends z.ZodType> = ReturnType<typeof zodValidator<Target, Schema>>;
+
+export function validate<Target extends keyof ValidationTargets, Schema extends z.ZodType>(target: Target, schema: Schema): Validator<Target, Schema> {
+  if (target !== "json") return zodValidator(target, schema);
+  return jsonBody(schema, false) as unknown as Validator<Target, Schema>;
 }
 
 function targetName(target: keyof ValidationTargets): string {
@@ -43,17 +45,24 @@ function targetName(target: keyof ValidationTargets): string {
  * Like `validate("json", schema)` for a body that may be left out: an empty
  * body validates as `{}`; a present one must be JSON.
  */
-export function validateOptionalJson<Schema extends z.ZodType>(schema: Schema) {
-  const validator = validate("json", schema);
-  const optional: MiddlewareHandler = async (c, next) => {
-    const text = await c.req.raw.clone().text();
-    if (text.trim() === "") {
-      const parsed = schema.safeParse({});
-      if (!parsed.success) throw new ApiError("VALIDATION_FAILED", "The request body is required.", describeIssues(parsed.error.issues));
-      c.req.addValidatedData("json", parsed.data as object);
-      return next();
-    }
-    return validator(c, next);
-  };
-  return optional as typeof validator;
+export function validateOptionalJson<Schema extends z.ZodType>(schema: Schema): Validator<"json", Schema> {
+  return jsonBody(schema, true) as unknown as Validator<"json", Schema>;
 }
+
+function jsonBody(schema: z.ZodType, optional: boolean): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const isJson = JSON_TYPE.test(c.req.header("content-type") ?? "");
+    if (!optional && !isJson) throw notJson();
+    const text = await c.req.text();
+    const empty = optional && text.trim() === "";
+    if (!empty && !isJson) throw notJson();
+    const parsed = await schema.safeParseAsync(empty ? {} : parseJsonText(text, jsonMaxDepth(c)));
+    if (!parsed.success) {
+      throw new ApiError("VALIDATION_FAILED", empty ? "The request body is required." : "The request body is invalid.", describeIssues(parsed.error.issues));
+    }
+    c.req.addValidatedData("json", parsed.data as object);
+    await next();
+  };
+}
+
+const notJson = () => new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json).");

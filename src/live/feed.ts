@@ -35,11 +35,15 @@ export interface FeedItem {
 
 export const encodePosition = (p: LogPosition) => `${p.transactionId}-${p.globalPosition}`;
 
+/** xid8 is an unsigned 64-bit integer: a larger id would fail in Postgres, not here. */
+const MAX_XID8 = 18_446_744_073_709_551_615n;
+
 export function decodePosition(id: string): LogPosition | null {
   const match = /^(\d{1,20})-(\d{1,19})$/.exec(id.trim());
-  if (!match) return null;
+  if (!match?.[1]) return null;
   const globalPosition = Number(match[2]);
-  return Number.isSafeInteger(globalPosition) ? { transactionId: match[1] as string, globalPosition } : null;
+  if (!Number.isSafeInteger(globalPosition) || BigInt(match[1]) > MAX_XID8) return null;
+  return { transactionId: BigInt(match[1]).toString(), globalPosition };
 }
 
 /** Where every given projection has got to: the feed never runs ahead of the rows it reads. */

@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Queryable } from "../db/client";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
+import { storableText } from "../http/input";
 import type { ApiDocs } from "../http/openapi";
 import { validate } from "../http/validation";
 import type { ProjectionRunner } from "../projections/runner";
@@ -34,7 +35,7 @@ const PageQuery = z.object({
 });
 const ConversationsQuery = PageQuery.extend({ accountId: z.uuid({ error: "accountId must be a UUID" }).optional() });
 const ConversationParam = z.object({ id: z.uuid({ error: "the conversation id must be a UUID" }) });
-const AttachmentParam = z.object({ id: z.uuid({ error: "the message id must be a UUID" }), attachmentId: z.string().min(1).max(500) });
+const AttachmentParam = z.object({ id: z.uuid({ error: "the message id must be a UUID" }), attachmentId: storableText(500) });
 const pageOf = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 const notFound = () => new ApiError("CONVERSATION_NOT_FOUND", "No such conversation.");

@@ -9,6 +9,8 @@ import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, describeIssues } from "../http/errors";
+import { jsonMaxDepth, parseJsonText, readJsonBody } from "../http/json-body";
+import { isStorableText, STORABLE_TEXT_MESSAGE, storableText } from "../http/input";
 import type { ApiDocs } from "../http/openapi";
 import { normalizePhone } from "../lib/phone";
 import { upstreamError } from "../unipile/upstream-errors";
@@ -35,13 +37,13 @@ const Recipients = z
 
 export const SendBody = z
   .object({
-    content: z.string().default("").describe("The text; may be empty when attachments are sent"),
+    content: z.string().refine(isStorableText, STORABLE_TEXT_MESSAGE).default("").describe("The text; may be empty when attachments are sent"),
     recipients: Recipients.optional().describe("Phone numbers (E.164 or digits with country code); one reuses the existing 1:1 chat"),
     accountId: z.uuid({ error: "accountId must be the UUID of one of your accounts" }),
     platform: z.string().optional().describe("Only whatsapp"),
     chatId: z.uuid({ error: "chatId must be a conversation id (UUID)" }).optional().describe("Answer in this conversation"),
-    quoteId: z.string().min(1).max(200).optional().describe("Reply to this message (our id or Unipile's)"),
-    subject: z.string().trim().min(1).max(100).optional().describe("Group name when starting a chat with several recipients"),
+    quoteId: storableText(200).optional().describe("Reply to this message (our id or Unipile's)"),
+    subject: z.string().trim().min(1).max(100).refine(isStorableText, STORABLE_TEXT_MESSAGE).optional().describe("Group name when starting a chat with several recipients"),
   })
   .superRefine((body, ctx) => {
     if (body.platform !== undefined && body.platform.toLowerCase() !== "whatsapp") {
@@ -71,13 +73,7 @@ const SendResponse = z.object({
 /** The body's fields and files, from JSON or multipart. */
 async function readBody(c: Context<AppEnv>, maxAttachmentBytes: number): Promise<{ fields: unknown; files: OutgoingFile[] }> {
   const type = c.req.header("content-type") ?? "";
-  if (JSON_TYPE.test(type)) {
-    try {
-      return { fields: await c.req.json(), files: [] };
-    } catch {
-      throw new ApiError("MALFORMED_JSON", "The request body is not valid JSON.");
-    }
-  }
+  if (JSON_TYPE.test(type)) return { fields: await readJsonBody(c), files: [] };
   if (!MULTIPART_TYPE.test(type)) {
     throw new ApiError("UNSUPPORTED_MEDIA_TYPE", "Send JSON (application/json) or, with attachments, multipart/form-data.");
   }
@@ -93,7 +89,7 @@ async function readBody(c: Context<AppEnv>, maxAttachmentBytes: number): Promise
     if (typeof value === "string") fields[name] = value;
   }
   const recipients = form.getAll("recipients").filter((v): v is string => typeof v === "string");
-  if (recipients.length > 0) fields.recipients = recipients.length === 1 && recipients[0]?.trim().startsWith("[") ? safeJson(recipients[0]) : recipients;
+  if (recipients.length > 0) fields.recipients = recipients.length === 1 && recipients[0]?.trim().startsWith("[") ? jsonOrText(recipients[0], jsonMaxDepth(c)) : recipients;
   const files: OutgoingFile[] = [];
   for (const part of form.getAll("attachments")) {
     if (typeof part === "string") throw new ApiError("VALIDATION_FAILED", "attachments must be files.", [{ path: "attachments", message: "not a file" }]);
@@ -103,13 +99,15 @@ async function readBody(c: Context<AppEnv>, maxAttachmentBytes: number): Promise
   return { fields, files };
 }
 
-const safeJson = (text: string): unknown => {
+/** A multipart field that may hold a JSON array: parsed with the app's depth bound, else kept as text. */
+function jsonOrText(text: string, maxDepth: number): unknown {
   try {
-    return JSON.parse(text);
-  } catch {
-    return text;
+    return parseJsonText(text, maxDepth, "The recipients field");
+  } catch (error) {
+    if (error instanceof ApiError && error.code === "MALFORMED_JSON") return text;
+    throw error;
   }
-};
+}
 
 function sendFailure(error: SendError): ApiError {
   switch (error.code) {

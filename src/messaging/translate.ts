@@ -7,6 +7,7 @@
  * auditors). Pure.
  */
 import { normalizePhone, phoneFromJid } from "../lib/phone";
+import { isSupportedTime } from "../lib/time-range";
 import {
   MessagingWebhookSchema,
   RestAttendeeSchema,
@@ -269,8 +270,9 @@ export function mergeAttendees(...lists: Attendee[][]): Attendee[] {
 
 const emptyToNull = (text: string | null | undefined) => (text === undefined || text === null || text === "" ? null : text);
 
+/** A payload's time, when it is one Postgres can store (years 0001–9999); null otherwise. */
 function validDate(value: string | null | undefined): Date | null {
   if (!value) return null;
   const date = new Date(value);
-  return Number.isNaN(date.getTime()) ? null : date;
+  return isSupportedTime(date) ? date : null;
 }

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { ApiError } from "../http/errors";
+import { isoTime } from "../http/input";
 import { seenBy } from "./evolve";
 import { messageIdFor } from "./ids";
 import type { ConversationRow, MessageRow } from "./model";
@@ -135,13 +136,15 @@ export function messageView(row: MessageRow & { quotedMessageId?: string | null 
 export const encodeCursor = (keyset: Keyset | null): string | null =>
   keyset ? Buffer.from(JSON.stringify([keyset.at.toISOString(), keyset.id])).toString("base64url") : null;
 
-const CursorSchema = z.tuple([z.iso.datetime(), z.uuid()]);
+/** What a cursor must hold: a time Postgres can compare (years 0001–9999) and a row id. */
+const CursorSchema = z.tuple([isoTime("the cursor's time"), z.uuid()]);
 
+/** The keyset a cursor stands for; 400 for anything this API did not give out (tampered, or another route's). */
 export function decodeCursor(cursor: string | undefined): Keyset | null {
   if (!cursor) return null;
   try {
     const [at, id] = CursorSchema.parse(JSON.parse(Buffer.from(cursor, "base64url").toString("utf8")));
-    return { at: new Date(at), id };
+    return { at, id };
   } catch {
     throw new ApiError("VALIDATION_FAILED", "The cursor is not one this API gave out.", [{ path: "cursor", message: "invalid cursor" }]);
   }

@@ -10,8 +10,15 @@
  */
 import { z } from "zod";
 
-const id = z.string().min(1);
+/**
+ * Unipile's ids are a few dozen characters. A longer one is not Unipile's: the
+ * body is then of no shape we know (recorded, not projected), since the
+ * projections index ids and a Postgres index entry holds about 2,700 bytes.
+ */
+const MAX_ID_LENGTH = 500;
+const id = z.string().min(1).max(MAX_ID_LENGTH);
 const nullableString = z.string().nullish();
+const nullableId = z.string().max(MAX_ID_LENGTH).nullish();
 /** `true`/`false`, `1`/`0` or `"true"`/`"false"`/`"1"`/`"0"`, as a boolean. */
 const looseBoolean = z.union([z.boolean(), z.literal(0), z.literal(1), z.enum(["true", "false", "0", "1"])]).transform(
   (v) => v === true || v === 1 || v === "true" || v === "1",
@@ -80,8 +87,8 @@ export const MessagingWebhookSchema = z.looseObject({
   timestamp: nullableString,
   /** The text (not an object); "" for media. */
   message: nullableString,
-  provider_chat_id: nullableString,
-  provider_message_id: nullableString,
+  provider_chat_id: nullableId,
+  provider_message_id: nullableId,
   is_sender: looseBoolean.nullish(),
   is_group: looseBoolean.nullish(),
   subject: nullableString,

@@ -18,6 +18,7 @@ import type { EventStore } from "../event-store";
 import type { EventMetadata } from "../event-store/event";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
+import { jsonMaxDepth, parseJsonText } from "../http/json-body";
 import type { ApiDocs } from "../http/openapi";
 import type { Clock } from "../lib/clock";
 import type { MessagingFetcher } from "../messaging/fetcher";
@@ -63,12 +64,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: WebhookRoutesDeps
       throw new ApiError("UNAUTHENTICATED", "The Unipile-Auth header is missing or wrong.");
     }
     const text = await c.req.text();
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      throw new ApiError("MALFORMED_JSON", "The webhook body is not valid JSON.");
-    }
+    const json = parseJsonText(text, jsonMaxDepth(c), "The webhook body");
     const receivedAt = deps.clock.now().toISOString();
     const metadata: EventMetadata = { source: "webhook", actor: "unipile", requestId: c.get("requestId"), receivedAt };
     const classified = classifyWebhookBody(json);

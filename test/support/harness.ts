@@ -10,6 +10,7 @@ import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { createDeps, type Deps } from "../../src/deps";
 import { signToken, type TokenClaims } from "../../src/http/auth";
+import { startHttpServer } from "../../src/http/server";
 import { createLogger } from "../../src/logger";
 import type { RunningSandbox } from "../../src/sandbox";
 import { ensureWebhooks } from "../../src/unipile/webhook-registration";
@@ -58,7 +59,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     unipile: { dsn: sandbox.url, accessToken: TOKEN, mode: "remote", webhookSecret: TEST_WEBHOOK_SECRET },
   });
   const app = createApp(deps);
-  const server = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: app.fetch });
+  const server = startHttpServer(app, { hostname: "127.0.0.1", port: 0, maxHeaderBytes: config.http.maxHeaderBytes });
   const url = `http://127.0.0.1:${server.port}`;
   const registered = await ensureWebhooks(deps.unipile.gateway, { url: `${url}/api/unipile/webhook`, secret: TEST_WEBHOOK_SECRET });
   if (!registered.ok) throw new Error(`webhook registration failed: ${JSON.stringify(registered.error)}`);
