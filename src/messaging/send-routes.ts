@@ -7,6 +7,7 @@
  */
 import type { Context, Hono, MiddlewareHandler } from "hono";
 import { z } from "zod";
+import { isStorable } from "../event-store/storable";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, describeIssues } from "../http/errors";
 import type { ApiDocs } from "../http/openapi";
@@ -29,19 +30,27 @@ export interface SendRoutesDeps {
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
 
+/**
+ * Text a send may carry. A NUL or half a surrogate pair (an emoji cut in two)
+ * cannot be stored, nor sent as the caller wrote it: refused with a 400
+ * naming the field, rather than sent and recorded as something else.
+ */
+export const UNSTORABLE_TEXT = "contains a NUL character or an unpaired UTF-16 surrogate (half of an emoji), which cannot be stored or sent";
+const text = () => z.string().refine(isStorable, UNSTORABLE_TEXT);
+
 const Recipients = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((r) => r.trim()).filter((r) => r !== ""));
 
 export const SendBody = z
   .object({
-    content: z.string().default("").describe("The text; may be empty when attachments are sent"),
+    content: text().default("").describe("The text; may be empty when attachments are sent"),
     recipients: Recipients.optional().describe("Phone numbers (E.164 or digits with country code); one reuses the existing 1:1 chat"),
     accountId: z.uuid({ error: "accountId must be the UUID of one of your accounts" }),
-    platform: z.string().optional().describe("Only whatsapp"),
+    platform: text().optional().describe("Only whatsapp"),
     chatId: z.uuid({ error: "chatId must be a conversation id (UUID)" }).optional().describe("Answer in this conversation"),
-    quoteId: z.string().min(1).max(200).optional().describe("Reply to this message (our id or Unipile's)"),
-    subject: z.string().trim().min(1).max(100).optional().describe("Group name when starting a chat with several recipients"),
+    quoteId: text().min(1).max(200).optional().describe("Reply to this message (our id or Unipile's)"),
+    subject: text().trim().min(1).max(100).optional().describe("Group name when starting a chat with several recipients"),
   })
   .superRefine((body, ctx) => {
     if (body.platform !== undefined && body.platform.toLowerCase() !== "whatsapp") {
@@ -98,6 +107,9 @@ async function readBody(c: Context<AppEnv>, maxAttachmentBytes: number): Promise
   for (const part of form.getAll("attachments")) {
     if (typeof part === "string") throw new ApiError("VALIDATION_FAILED", "attachments must be files.", [{ path: "attachments", message: "not a file" }]);
     if (part.size > maxAttachmentBytes) throw new ApiError("PAYLOAD_TOO_LARGE", `An attachment is larger than ${maxAttachmentBytes} bytes.`);
+    if (!isStorable(part.name) || !isStorable(part.type)) {
+      throw new ApiError("VALIDATION_FAILED", "An attachment's file name or type cannot be stored.", [{ path: `attachments.${files.length}`, message: UNSTORABLE_TEXT }]);
+    }
     files.push({ fileName: part.name || "attachment", mimetype: part.type || "application/octet-stream", bytes: new Uint8Array(await part.arrayBuffer()) });
   }
   return { fields, files };

@@ -98,7 +98,10 @@ function checkpoint(ctx: RunContext, previous: BackfillState, next: Partial<Back
 
 /** A page's facts and its checkpoint, in one statement. */
 async function commit(ctx: RunContext, facts: NewStreamEvent[], step: NewStreamEvent): Promise<Result<BackfillState, SyncFailure>> {
+  // A fact the log refuses is recorded as an UnprocessableFact and the page goes on; the facts then go
+  // one by one in order, so the checkpoint, last, still follows them. A refused checkpoint is a bug.
   const results = await ctx.append([...facts, step]);
+  if (results.at(-1)?.unprocessable) throw new Error(`history import checkpoint ${step.dedupeKey} refused by the log`);
   if (results.at(-1)?.duplicate) return err({ kind: "superseded" });
   const data = step.data as BackfillRunData;
   const done = step.type === "AccountBackfillCompleted";

@@ -69,8 +69,10 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
     chatsRecorded += facts.value.chatFacts.length;
     const messageResults = results.slice(facts.value.chatFacts.length);
     page.value.items.forEach((message, i) => {
+      // A message the log refused is recorded as an UnprocessableFact: the poll goes on past it.
       timestamps.push(message.timestamp);
-      if (messageResults[i]?.duplicate !== false) return;
+      if (messageResults[i]?.unprocessable) deps.logger.warn({ account: accountId, run: ctx.runId, message: message.id }, "polled message refused by the log; recorded as UnprocessableFact");
+      if (messageResults[i]?.duplicate !== false || messageResults[i]?.unprocessable) return;
       messagesNew += 1;
       if (newMessageIds.length < NEW_IDS_KEPT) newMessageIds.push(message.id);
     });
