@@ -12,24 +12,24 @@
 import { createHash } from "node:crypto";
 import type { Sql } from "../db/client";
 import { appendFacts } from "./append-facts";
-import type { FactAppendResult, NewStreamEvent } from "./event";
+import type { EventMetadata, FactAppendResult, NewStreamEvent } from "./event";
 import { storableId } from "./storable";
 
 export const UNPROCESSABLE_STREAM = "unprocessable-facts";
 export const UNPROCESSABLE_TYPE = "UnprocessableFact";
 
 export interface UnprocessableFactData {
-  /** The refused fact's stream, type and dedupe key (each cut at 1,000 characters). */
-  streamId: string;
+  /** The refused fact's stream, type and dedupe key (each cut at 1,000 characters); no stream nor key for an unreadable item. */
+  streamId: string | null;
   type: string;
   dedupeKey: string | null;
-  /** Postgres's error message and SQLSTATE. */
+  /** Postgres's error message and SQLSTATE; for an unreadable item, what is wrong with its shape and no SQLSTATE. */
   reason: string;
-  sqlState: string;
+  sqlState: string | null;
   /** The Unipile account the fact named (`data.unipileAccountId`), so the auditors' account filter finds it. */
   unipileAccountId?: string;
-  /** What the `raw` column holds: the bytes received, or the refused fact as JSON text. */
-  raw: "received" | "event";
+  /** What the `raw` column holds: the bytes received, the refused fact as JSON text, or the unreadable item as JSON text. */
+  raw: "received" | "event" | "item";
 }
 
 /**
@@ -79,6 +79,33 @@ export function unprocessableFact(fact: NewStreamEvent, error: { code: string; m
     metadata: fact.metadata,
     ...(fact.dedupeKey === undefined ? {} : { dedupeKey: unprocessableKey(fact.dedupeKey) }),
     received: { bytes: fact.received?.bytes ?? new TextEncoder().encode(came), lossy: fact.received?.lossy ?? false, always: true },
+  };
+}
+
+/**
+ * The record of an item Unipile listed that cannot be read as a fact, not
+ * even the ids a fact needs (see `lenientListOf`): the `type` it would have
+ * been, why, and the item as JSON text in `raw`. Keyed by the item's text,
+ * so seeing it again on the next poll adds nothing.
+ */
+export function unreadableItemFact(type: string, item: unknown, issues: readonly string[], metadata: EventMetadata): NewStreamEvent<typeof UNPROCESSABLE_TYPE, UnprocessableFactData> {
+  const came = JSON.stringify(item) ?? "null";
+  const accountId = (item as { account_id?: unknown } | null)?.account_id;
+  return {
+    streamId: UNPROCESSABLE_STREAM,
+    type: UNPROCESSABLE_TYPE,
+    data: {
+      streamId: null,
+      type,
+      dedupeKey: null,
+      reason: clip(`unexpected shape: ${issues.join("; ")}`),
+      sqlState: null,
+      ...(typeof accountId === "string" && accountId.length <= 200 ? { unipileAccountId: accountId } : {}),
+      raw: "item",
+    },
+    metadata,
+    dedupeKey: `unprocessable:item:${createHash("sha256").update(storableId(came)).digest("hex")}`,
+    received: { bytes: new TextEncoder().encode(came), lossy: false, always: true },
   };
 }
 

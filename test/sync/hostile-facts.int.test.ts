@@ -5,14 +5,17 @@
  * log refuses (here a real trigger refusing any event that holds POISON)
  * does not fail its page: the other messages of the page and the pages after
  * it are in the log after ONE run, the refused one is an UnprocessableFact
- * auditors can list, and later runs go on past it. Pages of 2, so a page
- * holds the poison and its neighbour, and several pages follow.
+ * auditors can list, and later runs go on past it. Messages Unipile lists
+ * with fields of unexpected types are recorded as they came, and the rest of
+ * their page too. Pages of 2, so a page holds the poison and its neighbour,
+ * and several pages follow.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
 import { conversationOf, type Json, listMessages, newPhone } from "../messaging/support";
 import { arrivals, incoming, linkAccount, syncNow } from "./support";
+import { storableId } from "../../src/event-store/storable";
 
 let h: Harness;
 beforeAll(async () => {
@@ -147,4 +150,41 @@ describe("polled text Postgres cannot store", () => {
     const came = JSON.parse(Buffer.from(event?.raw ?? "", "base64").toString("utf8")) as { data: { message: { text: string } } };
     expect(came.data.message.text).toBe("emoji \uD83D cut \uDE00 twice");
   }, 30_000);
+});
+
+describe("polled messages with every JSON type in every field", () => {
+  test("each is in the log (as a message, or an UnprocessableFact when it lacks the ids a fact needs); the run succeeds", async () => {
+    const linked = await linkAccount(h);
+    expect((await syncNow(h, linked.userId, linked.accountId))[0]?.outcome).toBe("synced");
+    const values: unknown[] = [null, true, 0, 1.5e300, "", "\u0000", "\uD83D", [], {}, [null, "\u0000"], { "k\u0000": "\uDE00" }];
+    const fields = ["id", "chat_id", "account_id", "text", "timestamp", "sender_id", "attachments", "reactions", "is_sender", "seen"];
+    await dropWebhooks();
+    const contact = newPhone();
+    const cases: { field: string; value: unknown; id: string; text: string }[] = [];
+    for (const field of fields) {
+      for (const value of values) {
+        const text = `odd-${cases.length}-${crypto.randomUUID()}`;
+        const { message_id } = await incoming(h, linked.unipileAccountId, { from: contact, text });
+        await h.control("POST", `/sandbox/accounts/${linked.unipileAccountId}/messages/${message_id}/overrides`, { fields: { [field]: value } });
+        cases.push({ field, value, id: message_id, text });
+      }
+    }
+    await clearFaults();
+
+    const [result] = await syncNow(h, linked.userId, linked.accountId);
+    expect(result?.outcome).toBe("synced");
+
+    for (const c of cases) {
+      const rows = await h.deps.sql<{ type: string }[]>`
+        select type from events
+        where (type = 'UnipileMessageObserved' and (data->'message'->>'text' = ${c.text} or (${c.field} = 'text' and dedupe_key = ${`unipile-message:${c.id}`})))
+           or (type = 'UnprocessableFact' and position(${c.text} in convert_from(raw, 'UTF8')) > 0)
+      `;
+      expect({ ...c, found: rows.map((r) => r.type) }).toEqual({ ...c, found: [expect.any(String)] } as never);
+    }
+    // Hostile text in a field of the expected type is shown by the API, with U+FFFD
+    const nul = cases.find((c) => c.field === "text" && c.value === "\u0000");
+    const [row] = await h.deps.sql<{ text: string | null }[]>`select text from messages where unipile_message_id = ${storableId(nul?.id ?? "")}`;
+    expect(row?.text).toBe(FFFD);
+  }, 60_000);
 });
