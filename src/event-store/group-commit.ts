@@ -28,6 +28,13 @@ interface Waiting {
 
 export type GroupCommit = ReturnType<typeof createGroupCommit>;
 
+/**
+ * An error about some caller's facts, not about the database: Postgres
+ * refusing the data, or an error thrown before the statement was sent
+ * (encoding a fact), which has no code, unlike every error of the driver.
+ */
+const aboutTheFacts = (error: unknown) => isDataError(error) || !(typeof error === "object" && error !== null && "code" in error);
+
 export function createGroupCommit(sql: Sql, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 500;
   const maxInFlight = options.maxInFlight ?? 2;
@@ -61,7 +68,7 @@ export function createGroupCommit(sql: Sql, options: GroupCommitOptions = {}) {
       }
     } catch (error) {
       // A connection or server failure fails every caller at once: retrying each would only hammer it.
-      if (!isDataError(error)) return batch.forEach((w) => w.reject(error));
+      if (!aboutTheFacts(error)) return batch.forEach((w) => w.reject(error));
       // One bad fact must not fail its neighbours: each caller's facts go again on their own, and a
       // fact still refused is recorded as an UnprocessableFact (unprocessable.ts).
       await Promise.all(batch.map((w) => appendFactsIsolating(sql, w.facts).then(w.resolve, w.reject)));

@@ -75,6 +75,19 @@ describe("group commit", () => {
     expect(JSON.parse(Buffer.from(record?.raw ?? []).toString("utf8"))).toMatchObject({ type: null, data: { key: `${run}-bad` } });
   });
 
+  test("a fact that cannot even be encoded fails its caller alone", async () => {
+    const group = createGroupCommit(db.sql, { maxInFlight: 1 });
+    const run = crypto.randomUUID();
+    const unencodable = { ...fact("grouped-encode", `${run}-bad`), data: { n: 1n } };
+    const outcomes = await Promise.allSettled([
+      group.append([fact("grouped-encode", `${run}-0`)]),
+      group.append([fact("grouped-encode", `${run}-1`)]),
+      group.append([unencodable]),
+      group.append([fact("grouped-encode", `${run}-2`)]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+  });
+
   test("a failure that is not about the data (here a serialization failure) fails the whole statement's callers, with no fact-by-fact retry", async () => {
     await db.sql.unsafe(`
       create or replace function refuse_not_data() returns trigger language plpgsql as $$
