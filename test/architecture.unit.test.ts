@@ -12,6 +12,7 @@ const ROOT = resolve(import.meta.dir, "..");
 const PURE_PATTERNS = [
   "src/lib/**/*.ts",
   "src/event-store/event.ts",
+  "src/event-store/storable.ts",
   "src/projections/projection.ts",
   "src/**/events.ts",
   "src/**/decider.ts",

@@ -6,8 +6,9 @@
  */
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
-import type { EventMetadata, FactAppendResult, LogPosition } from "../event-store/event";
+import type { EventMetadata, FactAppendResult, LogPosition, NewEvent } from "../event-store/event";
 import type { EventStore } from "../event-store";
+import { storableId, storableText } from "../event-store/storable";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Result } from "../lib/result";
@@ -47,6 +48,7 @@ export interface ConnectionAttempt {
 }
 
 export type AccountsService = ReturnType<typeof createAccountsService>;
+
 
 export function createAccountsService(deps: AccountsDeps) {
   const { eventStore, gateway, clock } = deps;
@@ -155,16 +157,24 @@ export function createAccountsService(deps: AccountsDeps) {
      * other report is keyed by the previous report's position, so concurrent
      * copies of one delivery still make one fact.
      */
-    async recordStatus(input: { unipileAccountId: string; unipileStatus: string; via: StatusChannel; raw: unknown; metadata: EventMetadata }) {
+    async recordStatus(input: {
+      unipileAccountId: string;
+      unipileStatus: string;
+      via: StatusChannel;
+      raw: unknown;
+      metadata: EventMetadata;
+      received?: NewEvent["received"];
+    }) {
       const streamId = accountStream(input.unipileAccountId);
+      // Looked up as the log stores ids and statuses (a NUL or lone surrogate from Unipile included).
       const previous = await deps.sql<{ global_position: number; dedupe_key: string | null; status: string | null }[]>`
         select global_position, dedupe_key, data->>'unipileStatus' as status from events
-        where stream_id = ${streamId} and type = 'AccountStatusReported'
+        where stream_id = ${storableId(streamId)} and type = 'AccountStatusReported'
         order by stream_version desc limit 1
       `;
       const last = previous[0];
       const dedupeKey =
-        last?.dedupe_key && last.status === input.unipileStatus
+        last?.dedupe_key && last.status === storableText(input.unipileStatus)
           ? last.dedupe_key
           : `account-status:${input.unipileAccountId}:after:${last?.global_position ?? 0}:${input.unipileStatus}`;
       const [result] = await eventStore.appendFacts([
@@ -180,6 +190,7 @@ export function createAccountsService(deps: AccountsDeps) {
           } satisfies AccountEvent["data"],
           metadata: input.metadata,
           dedupeKey,
+          ...(input.received ? { received: input.received } : {}),
         },
       ]);
       if (!result) throw new Error("status report not stored");

@@ -51,7 +51,7 @@ export interface EventPage {
  * item, or past the events this filter skipped at the end of the log.
  */
 export async function readEventPage(sql: Queryable, filter: EventFilter, after: LogPosition | undefined, limit: number): Promise<EventPage> {
-  const page = await readAll(sql, { ...filter, after: after ?? LOG_START, limit });
+  const page = await readAll(sql, { ...filter, after: after ?? LOG_START, limit, withRaw: true });
   const cursor = encodeLogCursor(page.position);
   return { items: page.events.map(toAuditEvent), nextCursor: page.caughtUp ? null : cursor, resumeCursor: cursor };
 }

@@ -2,7 +2,7 @@
  * @module audit/event-view
  * An event as auditors see it: everything the log row holds, nothing left out
  * (data with Unipile's raw payload, metadata with source, actor, request id
- * and receipt time), in one JSON shape shared by the page routes and the
+ * and receipt time, the received bytes when they had to be kept), in one JSON shape shared by the page routes and the
  * NDJSON export. Pure.
  */
 import type { RecordedEvent } from "../event-store/event";
@@ -18,6 +18,12 @@ export interface AuditEvent {
   metadata: RecordedEvent["metadata"];
   dedupeKey: string | null;
   recordedAt: string;
+  /**
+   * What was received, byte for byte, base64: only for an event whose JSON had
+   * to differ from it (`metadata.sanitized` says what changed and what `raw`
+   * holds) and for an `UnprocessableFact`; null otherwise.
+   */
+  raw: string | null;
 }
 
 export function toAuditEvent(event: RecordedEvent): AuditEvent {
@@ -32,7 +38,14 @@ export function toAuditEvent(event: RecordedEvent): AuditEvent {
     metadata: event.metadata,
     dedupeKey: event.dedupeKey,
     recordedAt: event.recordedAt.toISOString(),
+    raw: event.raw ? base64(event.raw) : null,
   };
+}
+
+function base64(bytes: Uint8Array): string {
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
 }
 
 /** Events as NDJSON text: one JSON object per line, each line ending in `\n`. */

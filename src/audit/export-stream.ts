@@ -54,7 +54,7 @@ export function createExportStream(sql: Queryable, options: ExportOptions): Read
       async pull(controller) {
         if (ended) return;
         try {
-          const page = await readAll(sql, { ...options.filter, after: position, upTo: options.upTo, limit: pageSize });
+          const page = await readAll(sql, { ...options.filter, after: position, upTo: options.upTo, limit: pageSize, withRaw: true });
           if (ended) return; // the client left while the page was being read
           position = page.position;
           events += page.events.length;

@@ -34,7 +34,7 @@ export function registerLogRoutes(app: Hono<AppEnv>, deps: { sql: Sql }, docs: A
     const { streamId } = c.req.valid("param");
     const { after, limit } = c.req.valid("query");
     if ((await readStreamVersion(sql, streamId)) === 0) throw new ApiError("NOT_FOUND", `There is no stream ${streamId}.`);
-    const events = await readStream(sql, streamId, { fromVersion: (after ?? 0) + 1, maxCount: limit });
+    const events = await readStream(sql, streamId, { fromVersion: (after ?? 0) + 1, maxCount: limit, withRaw: true });
     const last = events.at(-1);
     return c.json({ items: events.map(toAuditEvent), nextCursor: last && events.length === limit ? encodeStreamCursor(last.streamVersion) : null });
   });

@@ -91,6 +91,10 @@ export const AuditEventSchema = z
     metadata: z.record(z.string(), z.unknown()).describe("source, actor, requestId, receivedAt, …"),
     dedupeKey: z.string().nullable(),
     recordedAt: z.string(),
+    raw: z
+      .string()
+      .nullable()
+      .describe("Base64 of the bytes received, kept when the event's JSON had to differ from them (see metadata.sanitized) and for UnprocessableFact; else null"),
   })
   .meta({ id: "AuditEvent" });
 

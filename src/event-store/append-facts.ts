@@ -6,6 +6,7 @@
 import type { Sql } from "../db/client";
 import type { FactAppendResult, NewStreamEvent } from "./event";
 import { encodeEvents, EVENTS_CHANNEL } from "./rows";
+import { storableId } from "./storable";
 
 interface Row {
   ord: number;
@@ -59,9 +60,9 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
       from fresh f join counts c using (stream_id) join bumped b using (stream_id)
     ),
     inserted as (
-      insert into events (stream_id, stream_version, type, schema_version, data, metadata, dedupe_key)
+      insert into events (stream_id, stream_version, type, schema_version, data, metadata, dedupe_key, raw)
       select p.stream_id, p.stream_version, p.e->>'type', (p.e->>'schemaVersion')::int,
-             p.e->'data', p.e->'metadata', p.dedupe_key
+             p.e->'data', p.e->'metadata', p.dedupe_key, decode(p.e->>'raw', 'base64')
       from planned p order by p.ord
       on conflict (dedupe_key) do nothing
       returning global_position, stream_id, stream_version, dedupe_key, transaction_id::text as transaction_id
@@ -91,7 +92,7 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
     } else {
       const key = facts[index]?.dedupeKey;
       if (!key) throw new Error("appendFacts: an event without dedupe key was not stored");
-      raced.push({ index, key });
+      raced.push({ index, key: storableId(key) });
     }
   }
   if (raced.length > 0) {

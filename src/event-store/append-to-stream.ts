@@ -7,6 +7,7 @@ import type { Sql } from "../db/client";
 import { err, ok, type Result } from "../lib/result";
 import type { AppendError, AppendResult, ExpectedVersion, NewEvent } from "./event";
 import { encodeEvents, EVENTS_CHANNEL } from "./rows";
+import { storableId } from "./storable";
 
 const UNIQUE_VIOLATION = "23505";
 
@@ -19,14 +20,16 @@ const UNIQUE_VIOLATION = "23505";
  */
 export async function appendToStream(
   sql: Sql,
-  streamId: string,
+  givenStreamId: string,
   events: readonly NewEvent[],
   options: { expectedVersion: ExpectedVersion },
 ): Promise<Result<AppendResult, AppendError>> {
   if (events.length === 0) throw new Error("appendToStream needs at least one event");
   const { expectedVersion } = options;
   const count = events.length;
-  const payload = encodeEvents(events);
+  // Stored as the log stores every stream id (storable.ts); each event carries it so its note says so.
+  const streamId = storableId(givenStreamId);
+  const payload = encodeEvents(events.map((e) => ({ ...e, streamId: givenStreamId })));
   try {
     const rows = await sql<{ global_position: number; stream_version: number; transaction_id: string }[]>`
       with input as (
@@ -34,9 +37,9 @@ export async function appendToStream(
       ),
       bumped as (${bumpStream(sql, streamId, count, expectedVersion)}),
       inserted as (
-        insert into events (stream_id, stream_version, type, schema_version, data, metadata, dedupe_key)
+        insert into events (stream_id, stream_version, type, schema_version, data, metadata, dedupe_key, raw)
         select ${streamId}, b.version - ${count} + i.ord, i.e->>'type', (i.e->>'schemaVersion')::int,
-               i.e->'data', i.e->'metadata', i.e->>'dedupeKey'
+               i.e->'data', i.e->'metadata', i.e->>'dedupeKey', decode(i.e->>'raw', 'base64')
         from input i cross join bumped b
         order by i.ord
         returning global_position, stream_version, transaction_id::text as transaction_id
@@ -58,7 +61,7 @@ export async function appendToStream(
   } catch (error) {
     const pgError = error as { code?: string; constraint_name?: string };
     if (pgError.code === UNIQUE_VIOLATION && pgError.constraint_name === "events_dedupe_key_unique") {
-      const keys = events.map((e) => e.dedupeKey).filter((k): k is string => typeof k === "string");
+      const keys = events.map((e) => e.dedupeKey).filter((k): k is string => typeof k === "string").map(storableId);
       const existing = await sql<{ dedupe_key: string; global_position: number }[]>`
         select dedupe_key, global_position from events where dedupe_key = any(${keys}) order by global_position limit 1
       `;

@@ -6,6 +6,7 @@
  * filter.
  */
 import type { Queryable } from "../db/client";
+import { storableId } from "./storable";
 
 /**
  * One alternative of `anyOf`: an event matches when every given field does.
@@ -52,7 +53,7 @@ export function matchConditions(sql: Queryable, match: EventMatch) {
   const { data } = match;
   if (data && !DATA_KEY.test(data.key)) throw new Error(`event filter: unsupported data key ${JSON.stringify(data.key)}`);
   return sql`
-    ${match.streamId !== undefined ? sql`and stream_id = ${match.streamId}` : sql``}
+    ${match.streamId !== undefined ? sql`and stream_id = ${storableId(match.streamId)}` : sql``}
     ${data ? sql`and ${sql.unsafe(`data->>'${data.key}'`)} = ${data.value}` : sql``}
   `;
 }

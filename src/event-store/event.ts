@@ -19,7 +19,24 @@ export interface EventMetadata {
   causationId?: string;
   /** When the service received the fact (ISO-8601). */
   receivedAt?: string;
+  /** Set by the log when text Postgres cannot store was replaced (see `encodeEvents`). */
+  sanitized?: SanitizedNote;
   [key: string]: unknown;
+}
+
+/**
+ * What the log replaced to store an event: characters (U+FFFD in data and
+ * metadata, `\u0000`-style escapes in the stream id and dedupe key), where,
+ * and what the `raw` column holds instead: the bytes received, or the event
+ * as it came (`{streamId, type, data, metadata, dedupeKey}`) as JSON text.
+ */
+export interface SanitizedNote {
+  replaced: number;
+  /** JSON pointers into the event (`/data/raw/message`, `/streamId`), the first 20. */
+  paths: string[];
+  /** The bytes received were not valid UTF-8. */
+  invalidUtf8?: true;
+  raw: "received" | "event";
 }
 
 export interface NewEvent<Type extends string = string, Data = unknown> {
@@ -30,6 +47,14 @@ export interface NewEvent<Type extends string = string, Data = unknown> {
   schemaVersion?: number;
   /** Makes the append idempotent: a second event with the same key is not stored. */
   dedupeKey?: string;
+  /**
+   * The bytes the fact was made from (a webhook's body), kept in the `raw`
+   * column only when the event's JSON had to differ from them: text Postgres
+   * cannot store was replaced, or `lossy` (the bytes were not valid UTF-8 and
+   * were decoded with U+FFFD), or `always`. Otherwise nothing is kept: the
+   * event's JSON is what came.
+   */
+  received?: { bytes: Uint8Array; lossy: boolean; always?: boolean };
 }
 
 /** An event bound for a given stream (many-stream appends). */
@@ -49,6 +74,12 @@ export interface RecordedEvent<Type extends string = string, Data = unknown> {
   metadata: EventMetadata;
   dedupeKey: string | null;
   recordedAt: Date;
+  /**
+   * What was received, byte for byte, when the event's JSON had to differ
+   * from it (see `metadata.sanitized`); null otherwise. Read only when asked
+   * (`withRaw`), absent from other reads.
+   */
+  raw?: Uint8Array | null;
 }
 
 /**
@@ -97,4 +128,9 @@ export interface FactAppendResult {
   streamVersion: number;
   /** True when an event with the same dedupe key was already in the log. */
   duplicate: boolean;
+  /**
+   * True when the log refused the fact itself and recorded an
+   * `UnprocessableFact` in its place (the position is that event's).
+   */
+  unprocessable?: boolean;
 }

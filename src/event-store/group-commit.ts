@@ -6,11 +6,12 @@
  * only after that commit. Nothing waits on purpose: facts that find a
  * statement slot free go at once; those arriving while the slots are busy
  * form the next batch. Under load the batches grow by themselves; at rest
- * each fact is its own statement.
+ * each fact is its own statement. A fact the log refuses fails alone.
  */
 import type { Sql } from "../db/client";
 import { appendFacts } from "./append-facts";
 import type { FactAppendResult, NewStreamEvent } from "./event";
+import { appendFactsIsolating, isDataError } from "./unprocessable";
 
 export interface GroupCommitOptions {
   /** Most facts in one statement. @default 500 */
@@ -26,6 +27,13 @@ interface Waiting {
 }
 
 export type GroupCommit = ReturnType<typeof createGroupCommit>;
+
+/**
+ * An error about some caller's facts, not about the database: Postgres
+ * refusing the data, or an error thrown before the statement was sent
+ * (encoding a fact), which has no code, unlike every error of the driver.
+ */
+const aboutTheFacts = (error: unknown) => isDataError(error) || !(typeof error === "object" && error !== null && "code" in error);
 
 export function createGroupCommit(sql: Sql, options: GroupCommitOptions = {}) {
   const maxBatch = options.maxBatch ?? 500;
@@ -59,9 +67,11 @@ export function createGroupCommit(sql: Sql, options: GroupCommitOptions = {}) {
         offset += w.facts.length;
       }
     } catch (error) {
-      if (batch.length === 1) return (batch[0] as Waiting).reject(error);
-      // One bad fact must not fail its neighbours: each goes again on its own.
-      await Promise.all(batch.map((w) => appendFacts(sql, w.facts).then(w.resolve, w.reject)));
+      // A connection or server failure fails every caller at once: retrying each would only hammer it.
+      if (!aboutTheFacts(error)) return batch.forEach((w) => w.reject(error));
+      // One bad fact must not fail its neighbours: each caller's facts go again on their own, and a
+      // fact still refused is recorded as an UnprocessableFact (unprocessable.ts).
+      await Promise.all(batch.map((w) => appendFactsIsolating(sql, w.facts).then(w.resolve, w.reject)));
     }
   }
 

@@ -5,7 +5,7 @@
 import type { Queryable } from "../db/client";
 import { compareLogPositions, LOG_START, type LogPosition, type RecordedEvent } from "./event";
 import { commonConditions, type EventFilter, type EventMatch, matchConditions } from "./event-filter";
-import { EVENT_COLUMNS, type EventRow, toRecordedEvent } from "./rows";
+import { type EventRow, eventColumns, toRecordedEvent } from "./rows";
 
 /**
  * Filters (`types`, `anyOf`, times, positions) only choose which events come
@@ -18,6 +18,8 @@ export interface ReadAllOptions extends EventFilter {
   limit?: number;
   /** Do not read past this pair (inclusive). */
   upTo?: LogPosition;
+  /** Read the `raw` column too (auditors; projections leave it). */
+  withRaw?: boolean;
 }
 
 export interface ReadAllResult {
@@ -85,7 +87,7 @@ function unread(sql: Queryable, options: ReadAllOptions, after: LogPosition) {
 
 function simplePage(sql: Queryable, options: ReadAllOptions, after: LogPosition, limit: number, match: EventMatch | undefined) {
   return sql`
-    select ${sql.unsafe(EVENT_COLUMNS)} from events, snap
+    select ${sql.unsafe(eventColumns(options.withRaw))} from events, snap
     where ${unread(sql, options, after)} ${match ? matchConditions(sql, match) : sql``}
     order by events.transaction_id, global_position
     limit ${limit}
@@ -107,7 +109,7 @@ function unionPage(sql: Queryable, options: ReadAllOptions, after: LogPosition, 
   )`;
   const branches = anyOf.slice(1).reduce((union, match) => sql`${union} union ${branch(match)}`, branch(anyOf[0] as EventMatch));
   return sql`
-    select ${sql.unsafe(EVENT_COLUMNS)} from events
+    select ${sql.unsafe(eventColumns(options.withRaw))} from events
     where global_position in (
       select global_position from (${branches}) k order by transaction_id, global_position limit ${limit}
     )

@@ -12,6 +12,11 @@ export const xid8 = customType<{ data: string; driverData: string }>({
   dataType: () => "xid8",
 });
 
+/** Postgres `bytea`: bytes, as postgres.js returns them (a Buffer). */
+export const bytea = customType<{ data: Uint8Array; driverData: Uint8Array }>({
+  dataType: () => "bytea",
+});
+
 export const events = pgTable(
   "events",
   {
@@ -27,6 +32,11 @@ export const events = pgTable(
     metadata: jsonb("metadata").notNull(),
     dedupeKey: text("dedupe_key").unique("events_dedupe_key_unique"),
     recordedAt: timestamp("recorded_at", { withTimezone: true, precision: 6 }).notNull().defaultNow(),
+    /**
+     * What was received, byte for byte, when the event's JSON had to differ from it (text Postgres
+     * cannot store was replaced, or the body was not UTF-8); null otherwise (metadata.sanitized says which).
+     */
+    raw: bytea("raw"),
   },
   (t) => [
     unique("events_stream_version_unique").on(t.streamId, t.streamVersion),

@@ -6,6 +6,7 @@
  * edge, and never a database error.
  */
 import { z } from "zod";
+import { isStorable } from "../event-store/storable";
 import { isSupportedTime } from "../lib/time-range";
 
 export { isSupportedTime };
@@ -24,12 +25,11 @@ export const isoTime = (what: string) =>
     .transform((value) => new Date(value))
     .refine(isSupportedTime, `${what} ${OUT_OF_RANGE}`);
 
-const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+/** Text Postgres can store: no NUL character and no lone UTF-16 surrogate (the log's own rule). */
+export const isStorableText = isStorable;
 
-/** Text Postgres can store: no NUL character and no lone UTF-16 surrogate. */
-export const isStorableText = (value: string) => !value.includes("\u0000") && !LONE_SURROGATE.test(value);
-
-export const STORABLE_TEXT_MESSAGE = "must not contain NUL characters or lone surrogates";
+export const STORABLE_TEXT_MESSAGE =
+  "contains a NUL character or an unpaired UTF-16 surrogate (half of an emoji), which cannot be stored or sent";
 
 /** A non-empty string of at most `max` characters that Postgres can store. */
 export const storableText = (max: number) => z.string().min(1).max(max).refine(isStorableText, STORABLE_TEXT_MESSAGE);

@@ -7,6 +7,8 @@
  */
 import { createHash } from "node:crypto";
 import type { EventMetadata, NewStreamEvent } from "../event-store/event";
+import { unreadableItemFact } from "../event-store/unprocessable";
+import type { Misshapen } from "../unipile/payloads";
 import { chatStream, type UnipileChatObserved, type UnipileMessageObserved } from "./events";
 
 /** The key of a message's arrival, shared with the `message_received` webhook. */
@@ -29,6 +31,30 @@ export function messageObservedFact(
     metadata,
     dedupeKey: messageArrivalKey(message.id),
   };
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => typeof value === "object" && value !== null && !Array.isArray(value);
+const isId = (value: unknown): value is string => typeof value === "string" && value !== "";
+
+/**
+ * A listed message of an unexpected shape (`Misshapen`) is still what
+ * Unipile said. With the ids a fact needs, it is an `UnipileMessageObserved`
+ * like any other (the projection shows what it can read of it; a replay with
+ * a better reader, more); without them, an `UnprocessableFact` holding it.
+ */
+export function misshapenMessageFact(m: Misshapen, via: UnipileMessageObserved["data"]["via"], at: Date, metadata: EventMetadata): NewStreamEvent {
+  const { item } = m;
+  if (isRecord(item) && isId(item.id) && isId(item.chat_id) && isId(item.account_id)) {
+    return messageObservedFact(item as RawMessage, via, at, metadata);
+  }
+  return unreadableItemFact("UnipileMessageObserved", item, m.issues, metadata);
+}
+
+/** A listed chat of an unexpected shape: `misshapenMessageFact` for chats (no attendees asked for). */
+export function misshapenChatFact(m: Misshapen, at: Date, metadata: EventMetadata): NewStreamEvent {
+  const { item } = m;
+  if (isRecord(item) && isId(item.id) && isId(item.account_id)) return chatObservedFact(item as RawChat, null, at, metadata);
+  return unreadableItemFact("UnipileChatObserved", item, m.issues, metadata);
 }
 
 /**

@@ -14,6 +14,7 @@ import type { Logger } from "pino";
 import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
 import type { EventMetadata } from "../event-store/event";
+import { storableId } from "../event-store/storable";
 import type { Clock } from "../lib/clock";
 import type { UnipileGateway } from "../unipile/gateway";
 import { chatObservedFact, messageArrivalKey, messageObservedFact } from "./facts";
@@ -64,7 +65,7 @@ export function createMessagingFetcher(deps: MessagingFetcherDeps) {
   }
 
   async function fetchMessage(unipileMessageId: string, causationId?: string) {
-    const known = await deps.sql`select 1 from events where dedupe_key = ${messageArrivalKey(unipileMessageId)}`;
+    const known = await deps.sql`select 1 from events where dedupe_key = ${storableId(messageArrivalKey(unipileMessageId))}`;
     if (known.length > 0) return;
     const message = await gateway.getMessage(unipileMessageId);
     if (!message.ok) {

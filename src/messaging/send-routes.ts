@@ -10,7 +10,7 @@ import { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, describeIssues } from "../http/errors";
 import { jsonMaxDepth, parseJsonText, readJsonBody } from "../http/json-body";
-import { isStorableText, STORABLE_TEXT_MESSAGE, storableText } from "../http/input";
+import { isStorableText, STORABLE_TEXT_MESSAGE } from "../http/input";
 import type { ApiDocs } from "../http/openapi";
 import { normalizePhone } from "../lib/phone";
 import { upstreamError } from "../unipile/upstream-errors";
@@ -31,19 +31,26 @@ export interface SendRoutesDeps {
 const JSON_TYPE = /^application\/([a-z0-9.+-]*\+)?json\s*(;|$)/i;
 const MULTIPART_TYPE = /^multipart\/form-data\s*;/i;
 
+/**
+ * Text a send may carry. A NUL or half a surrogate pair (an emoji cut in two)
+ * cannot be stored, nor sent as the caller wrote it: refused with a 400
+ * naming the field, rather than sent and recorded as something else.
+ */
+const text = () => z.string().refine(isStorableText, STORABLE_TEXT_MESSAGE);
+
 const Recipients = z
   .union([z.string(), z.array(z.string())])
   .transform((v) => (Array.isArray(v) ? v : v.split(",")).map((r) => r.trim()).filter((r) => r !== ""));
 
 export const SendBody = z
   .object({
-    content: z.string().refine(isStorableText, STORABLE_TEXT_MESSAGE).default("").describe("The text; may be empty when attachments are sent"),
+    content: text().default("").describe("The text; may be empty when attachments are sent"),
     recipients: Recipients.optional().describe("Phone numbers (E.164 or digits with country code); one reuses the existing 1:1 chat"),
     accountId: z.uuid({ error: "accountId must be the UUID of one of your accounts" }),
-    platform: z.string().optional().describe("Only whatsapp"),
+    platform: text().optional().describe("Only whatsapp"),
     chatId: z.uuid({ error: "chatId must be a conversation id (UUID)" }).optional().describe("Answer in this conversation"),
-    quoteId: storableText(200).optional().describe("Reply to this message (our id or Unipile's)"),
-    subject: z.string().trim().min(1).max(100).refine(isStorableText, STORABLE_TEXT_MESSAGE).optional().describe("Group name when starting a chat with several recipients"),
+    quoteId: text().min(1).max(200).optional().describe("Reply to this message (our id or Unipile's)"),
+    subject: text().trim().min(1).max(100).optional().describe("Group name when starting a chat with several recipients"),
   })
   .superRefine((body, ctx) => {
     if (body.platform !== undefined && body.platform.toLowerCase() !== "whatsapp") {
@@ -94,6 +101,9 @@ async function readBody(c: Context<AppEnv>, maxAttachmentBytes: number): Promise
   for (const part of form.getAll("attachments")) {
     if (typeof part === "string") throw new ApiError("VALIDATION_FAILED", "attachments must be files.", [{ path: "attachments", message: "not a file" }]);
     if (part.size > maxAttachmentBytes) throw new ApiError("PAYLOAD_TOO_LARGE", `An attachment is larger than ${maxAttachmentBytes} bytes.`);
+    if (!isStorableText(part.name) || !isStorableText(part.type)) {
+      throw new ApiError("VALIDATION_FAILED", "An attachment's file name or type cannot be stored.", [{ path: `attachments.${files.length}`, message: STORABLE_TEXT_MESSAGE }]);
+    }
     files.push({ fileName: part.name || "attachment", mimetype: part.type || "application/octet-stream", bytes: new Uint8Array(await part.arrayBuffer()) });
   }
   return { fields, files };

@@ -84,6 +84,8 @@ export interface SandboxMessage {
   deleted: boolean;
   edited: boolean;
   delivered: boolean;
+  /** Fields the REST views show instead of the message's own (a Unipile answering with unexpected types). */
+  overrides?: Record<string, unknown>;
 }
 
 export interface SandboxWebhook {

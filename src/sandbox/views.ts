@@ -104,6 +104,7 @@ export const messageView = (m: SandboxMessage, store: SandboxStore) => {
     behavior: null,
     original: JSON.stringify({ key: { remoteJid: chat?.providerId ?? "", fromMe: m.isSender, id: m.providerId } }),
     message_type: "MESSAGE" as const,
+    ...m.overrides,
   };
 };
 

@@ -71,16 +71,17 @@ async function importPage(ctx: RunContext, bf: BackfillState): Promise<Result<Ba
     if (!page.ok) return restartOrFail(ctx, bf, "listChats", page.error);
     const facts = await deps.chats.listed(page.value.items, deps.clock.now(), meta);
     if (!facts.ok) return chatFailure(facts.error);
-    const chatsDone = bf.chatsDone + page.value.items.length;
+    const chatsDone = bf.chatsDone + page.value.items.length + page.value.misshapen.length;
     const next = page.value.cursor ? { cursor: page.value.cursor, chatsDone } : { phase: "messages" as const, cursor: null, chatsDone };
-    return commit(ctx, facts.value, checkpoint(ctx, bf, next, false));
+    return commit(ctx, [...facts.value, ...ctx.misshapenFacts(page.value.misshapen, "chat", "backfill", meta)], checkpoint(ctx, bf, next, false));
   }
   const page = await deps.gateway.listMessages({ accountId, limit: deps.pageSize.messages, ...cursor });
   if (!page.ok) return restartOrFail(ctx, bf, "listMessages", page.error);
   const facts = await ctx.messageFacts(page.value.items, "backfill", meta);
   if (!facts.ok) return chatFailure(facts.error);
-  const next = { cursor: page.value.cursor, messagesSeen: bf.messagesSeen + page.value.items.length };
-  return commit(ctx, [...facts.value.chatFacts, ...facts.value.messageFacts], checkpoint(ctx, bf, next, page.value.cursor === null));
+  const next = { cursor: page.value.cursor, messagesSeen: bf.messagesSeen + page.value.items.length + page.value.misshapen.length };
+  const misshapen = ctx.misshapenFacts(page.value.misshapen, "message", "backfill", meta);
+  return commit(ctx, [...facts.value.chatFacts, ...facts.value.messageFacts, ...misshapen], checkpoint(ctx, bf, next, page.value.cursor === null));
 }
 
 function checkpoint(ctx: RunContext, previous: BackfillState, next: Partial<BackfillRunData>, done: boolean): NewStreamEvent {
@@ -98,7 +99,10 @@ function checkpoint(ctx: RunContext, previous: BackfillState, next: Partial<Back
 
 /** A page's facts and its checkpoint, in one statement. */
 async function commit(ctx: RunContext, facts: NewStreamEvent[], step: NewStreamEvent): Promise<Result<BackfillState, SyncFailure>> {
+  // A fact the log refuses is recorded as an UnprocessableFact and the page goes on; the facts then go
+  // one by one in order, so the checkpoint, last, still follows them. A refused checkpoint is a bug.
   const results = await ctx.append([...facts, step]);
+  if (results.at(-1)?.unprocessable) throw new Error(`history import checkpoint ${step.dedupeKey} refused by the log`);
   if (results.at(-1)?.duplicate) return err({ kind: "superseded" });
   const data = step.data as BackfillRunData;
   const done = step.type === "AccountBackfillCompleted";

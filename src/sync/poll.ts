@@ -47,8 +47,8 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
     if (!page.ok) return unipileFailure("listChats", page.error);
     const facts = await deps.chats.listed(page.value.items, deps.clock.now(), meta);
     if (!facts.ok) return chatFailure(facts.error);
-    await ctx.append(facts.value);
-    chatsSeen += page.value.items.length;
+    await ctx.append([...facts.value, ...ctx.misshapenFacts(page.value.misshapen, "chat", "poll", meta)]);
+    chatsSeen += page.value.items.length + page.value.misshapen.length;
     chatsRecorded += facts.value.length;
     chatCursor = page.value.cursor;
   } while (chatCursor);
@@ -65,16 +65,19 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
     if (!page.ok) return unipileFailure("listMessages", page.error);
     const facts = await ctx.messageFacts(page.value.items, "poll", meta);
     if (!facts.ok) return chatFailure(facts.error);
-    const results = await ctx.append([...facts.value.chatFacts, ...facts.value.messageFacts]);
+    const misshapen = ctx.misshapenFacts(page.value.misshapen, "message", "poll", meta);
+    const results = await ctx.append([...facts.value.chatFacts, ...facts.value.messageFacts, ...misshapen]);
     chatsRecorded += facts.value.chatFacts.length;
     const messageResults = results.slice(facts.value.chatFacts.length);
     page.value.items.forEach((message, i) => {
+      // A message the log refused is recorded as an UnprocessableFact: the poll goes on past it.
       timestamps.push(message.timestamp);
-      if (messageResults[i]?.duplicate !== false) return;
+      if (messageResults[i]?.unprocessable) deps.logger.warn({ account: accountId, run: ctx.runId, message: message.id }, "polled message refused by the log; recorded as UnprocessableFact");
+      if (messageResults[i]?.duplicate !== false || messageResults[i]?.unprocessable) return;
       messagesNew += 1;
       if (newMessageIds.length < NEW_IDS_KEPT) newMessageIds.push(message.id);
     });
-    messagesSeen += page.value.items.length;
+    messagesSeen += page.value.items.length + page.value.misshapen.length;
     messageCursor = page.value.cursor;
   } while (messageCursor);
 

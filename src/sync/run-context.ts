@@ -13,9 +13,9 @@ import { compareLogPositions, type EventMetadata, type FactAppendResult, type Lo
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Err, type Result } from "../lib/result";
-import { messageObservedFact } from "../messaging/facts";
+import { messageObservedFact, misshapenChatFact, misshapenMessageFact } from "../messaging/facts";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
-import type { RestMessage } from "../unipile/payloads";
+import type { Misshapen, RestMessage } from "../unipile/payloads";
 import type { ChatFailure, ChatRecorder } from "./chat-recorder";
 import type { SyncTrigger } from "./events";
 
@@ -67,6 +67,8 @@ export interface RunContext {
   check(): Promise<SyncFailure | null>;
   /** Messages as facts, plus facts for the chats they name that the log never described. */
   messageFacts(messages: readonly RestMessage[], via: "poll" | "backfill", meta: EventMetadata): Promise<Result<{ chatFacts: NewStreamEvent[]; messageFacts: NewStreamEvent[] }, ChatFailure>>;
+  /** Facts for listed items of an unexpected shape (`misshapenMessageFact`): recorded, never a failed page. */
+  misshapenFacts(items: readonly Misshapen[], kind: "message" | "chat", via: "poll" | "backfill", meta: EventMetadata): NewStreamEvent[];
   appendedUpTo(): LogPosition | null;
 }
 
@@ -106,6 +108,11 @@ export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunCon
       const described = await deps.chats.named(messages.map((m) => m.chat_id), at, meta);
       if (!described.ok) return described;
       return ok({ chatFacts: described.value, messageFacts: messages.map((m) => messageObservedFact(m, via, at, meta)) });
+    },
+    misshapenFacts(items, kind, via, meta) {
+      if (items.length > 0) deps.logger.warn({ account: input.account.unipileAccountId, run: runId, kind, items: items.length, issues: items[0]?.issues }, "Unipile listed items of an unexpected shape; recorded as they came");
+      const at = deps.clock.now();
+      return items.map((m) => (kind === "message" ? misshapenMessageFact(m, via, at, meta) : misshapenChatFact(m, at, meta)));
     },
     appendedUpTo: () => newest,
   };

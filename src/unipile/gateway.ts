@@ -15,7 +15,9 @@ import { isRetryable, toFailure, type UnipileFailure } from "./gateway-failures"
 import { createTimedClient } from "./gateway-transport";
 import type { z } from "zod";
 import {
+  lenientListOf,
   listOf,
+  type Misshapen,
   RestAccountSchema,
   RestAttendeeSchema,
   RestChatSchema,
@@ -68,6 +70,10 @@ export interface UnipileGatewayOptions {
 export interface Page<T> {
   items: T[];
   cursor: string | null;
+}
+/** A page of chats or messages: the items of an unexpected shape are set aside, not a failed page. */
+export interface LenientPage<T> extends Page<T> {
+  misshapen: Misshapen[];
 }
 export interface QrCheckpoint {
   accountId: string;
@@ -178,16 +184,16 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
       const r = await run("deleteAccount", false, () => client.account.delete(accountId));
       return r.ok ? ok(undefined) : r;
     },
-    listChats: (q: ListQuery & { accountId?: string; unread?: boolean } = {}): UnipileResult<Page<RestChat>> =>
-      read("listChats", listOf(RestChatSchema), () =>
+    listChats: (q: ListQuery & { accountId?: string; unread?: boolean } = {}): UnipileResult<LenientPage<RestChat>> =>
+      read("listChats", lenientListOf(RestChatSchema), () =>
         client.messaging.getAllChats({ ...pageParams(q), ...(q.accountId ? { account_id: q.accountId } : {}), ...(q.unread === undefined ? {} : { unread: q.unread }) }),
       ),
     getChat: (chatId: string): UnipileResult<RestChatWithLastMessage> =>
       read("getChat", RestChatWithLastMessageSchema, () => client.messaging.getChat(chatId)),
     listChatMessages: (q: ListQuery & { chatId: string }): UnipileResult<Page<RestMessage>> =>
       read("listChatMessages", listOf(RestMessageSchema), () => client.messaging.getAllMessagesFromChat({ chat_id: q.chatId, ...pageParams(q) })),
-    listMessages: (q: ListQuery & { accountId?: string } = {}): UnipileResult<Page<RestMessage>> =>
-      read("listMessages", listOf(RestMessageSchema), () =>
+    listMessages: (q: ListQuery & { accountId?: string } = {}): UnipileResult<LenientPage<RestMessage>> =>
+      read("listMessages", lenientListOf(RestMessageSchema), () =>
         client.messaging.getAllMessages({ ...pageParams(q), ...(q.accountId ? { account_id: q.accountId } : {}) }),
       ),
     getMessage: (messageId: string): UnipileResult<RestMessage> => read("getMessage", RestMessageSchema, () => client.messaging.getMessage(messageId)),

@@ -241,6 +241,31 @@ export const RestWebhookSchema = z.looseObject({
 });
 export type RestWebhook = z.infer<typeof RestWebhookSchema>;
 
+/** An item of a Unipile list that is not of the shape expected, with what is wrong with it. */
+export interface Misshapen {
+  item: unknown;
+  issues: string[];
+}
+
+/**
+ * `{items, cursor}` of a list read item by item: an item of an unexpected
+ * shape is set aside in `misshapen` and the others are kept, so one odd
+ * message cannot make a whole page (and every page after it) unreadable.
+ */
+export const lenientListOf = <T extends z.ZodType>(item: T) =>
+  z
+    .looseObject({ items: z.array(z.unknown()), cursor: z.string().nullable().optional().transform((c) => c ?? null) })
+    .transform(({ items, cursor }) => {
+      const read: z.infer<T>[] = [];
+      const misshapen: Misshapen[] = [];
+      for (const raw of items) {
+        const parsed = item.safeParse(raw);
+        if (parsed.success) read.push(parsed.data);
+        else misshapen.push({ item: raw, issues: parsed.error.issues.map((i) => `${i.path.join(".") || "(item)"}: ${i.message}`) });
+      }
+      return { items: read, cursor, misshapen };
+    });
+
 /** `{items, cursor}` of a list; `cursor` null on the last page. */
 export const listOf = <T extends z.ZodType>(item: T) =>
   z.looseObject({ items: z.array(item), cursor: z.string().nullable().optional().transform((c) => c ?? null) });

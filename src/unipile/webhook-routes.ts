@@ -8,6 +8,9 @@
  * is durably in the log, and retries of one delivery are one fact. What a
  * messaging fact names but does not describe (a new chat, a message a
  * reaction or edit overtook) is looked up afterwards, in the background.
+ * Every valid JSON body is recorded: text Postgres cannot store is replaced
+ * in the event and the body's bytes are kept beside it (event-store/rows.ts);
+ * a fact the log still refuses is recorded as an `UnprocessableFact`.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Hono } from "hono";
@@ -35,7 +38,23 @@ export interface WebhookRoutesDeps {
   clock: Clock;
 }
 
-const digest = (value: string) => createHash("sha256").update(value).digest();
+const digest = (value: string | Uint8Array) => createHash("sha256").update(value).digest();
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+const utf8Lossy = new TextDecoder("utf-8");
+
+/**
+ * The body as text, and as the bytes that came: bytes that are not UTF-8
+ * are decoded with U+FFFD (`lossy`), and the log then keeps the bytes
+ * beside the event (`received`, see event-store/rows.ts).
+ */
+export function decodeBody(bytes: Uint8Array): { text: string; received: { bytes: Uint8Array; lossy: boolean } } {
+  try {
+    return { text: utf8.decode(bytes), received: { bytes, lossy: false } };
+  } catch {
+    return { text: utf8Lossy.decode(bytes), received: { bytes, lossy: true } };
+  }
+}
 
 /** Constant-time comparison (hashing first makes the lengths equal). */
 export function secretMatches(given: string | undefined, expected: string): boolean {
@@ -63,7 +82,7 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: WebhookRoutesDeps
     if (!secretMatches(c.req.header("unipile-auth"), deps.secret)) {
       throw new ApiError("UNAUTHENTICATED", "The Unipile-Auth header is missing or wrong.");
     }
-    const text = await c.req.text();
+    const { text, received } = decodeBody(new Uint8Array(await c.req.arrayBuffer()));
     const json = parseJsonText(text, jsonMaxDepth(c), "The webhook body");
     const receivedAt = deps.clock.now().toISOString();
     const metadata: EventMetadata = { source: "webhook", actor: "unipile", requestId: c.get("requestId"), receivedAt };
@@ -71,14 +90,15 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: WebhookRoutesDeps
     const fact = translateWebhook(classified, json);
 
     if (fact.kind === "status") {
-      const result = await deps.accounts.recordStatus({ ...fact, metadata });
+      const result = await deps.accounts.recordStatus({ ...fact, metadata, received });
       if (!result.duplicate) deps.monitor.checkSoon(fact.unipileAccountId);
       return c.json({ received: true as const, kind: classified.kind, duplicate: result.duplicate, position: result.globalPosition }, 200);
     }
-    const dedupeKey = fact.dedupeKey ?? `unipile-webhook:${digest(text).toString("hex")}`;
-    const [result] = await deps.eventStore.appendFactsGrouped([{ streamId: fact.streamId, type: fact.type, data: fact.data, metadata, dedupeKey }]);
+    const dedupeKey = fact.dedupeKey ?? `unipile-webhook:${digest(received.bytes).toString("hex")}`;
+    const [result] = await deps.eventStore.appendFactsGrouped([{ streamId: fact.streamId, type: fact.type, data: fact.data, metadata, dedupeKey, received }]);
     if (!result) throw new Error("webhook fact not stored");
-    if (classified.kind === "messaging" && !result.duplicate) {
+    if (result.unprocessable) c.get("logger").warn({ position: result.globalPosition, streamId: fact.streamId }, "webhook refused by the log; recorded as UnprocessableFact");
+    if (classified.kind === "messaging" && !result.duplicate && !result.unprocessable) {
       const body = classified.body;
       // Unipile does not announce new chats: the first fact of a chat's stream asks for its details.
       if (result.streamVersion === 1) deps.fetcher.chatSeen(body.chat_id, dedupeKey);

@@ -54,18 +54,64 @@ describe("group commit", () => {
     expect(count?.n).toBe(1);
   });
 
-  test("a fact the log refuses fails alone; the facts that shared its statement are stored", async () => {
+  test("a fact the log refuses fails alone: its neighbours are stored, it is recorded as an UnprocessableFact", async () => {
     const group = createGroupCommit(db.sql, { maxInFlight: 1 });
     const run = crypto.randomUUID();
     const bad = { ...fact("grouped-bad", `${run}-bad`), type: null as unknown as string };
-    const outcomes = await Promise.allSettled([
+    const outcomes = await Promise.all([
       group.append([fact("grouped-bad", `${run}-0`)]),
       group.append([fact("grouped-bad", `${run}-1`)]),
       group.append([bad]),
       group.append([fact("grouped-bad", `${run}-2`)]),
     ]);
-    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+    expect(outcomes.map(([r]) => r?.unprocessable === true)).toEqual([false, false, true, false]);
     const [count] = await db.sql<{ n: number }[]>`select count(*)::int as n from events where dedupe_key like ${`${run}-%`}`;
     expect(count?.n).toBe(3);
+    const [record] = await db.sql<{ global_position: number; data: { sqlState: string; dedupeKey: string }; raw: Uint8Array }[]>`
+      select global_position, data, raw from events where type = 'UnprocessableFact' and dedupe_key = ${`unprocessable:${run}-bad`}
+    `;
+    expect(record?.global_position).toBe(outcomes[2]?.[0]?.globalPosition as number);
+    expect(record?.data).toMatchObject({ sqlState: "23502", dedupeKey: `${run}-bad` });
+    expect(JSON.parse(Buffer.from(record?.raw ?? []).toString("utf8"))).toMatchObject({ type: null, data: { key: `${run}-bad` } });
+  });
+
+  test("a fact that cannot even be encoded fails its caller alone", async () => {
+    const group = createGroupCommit(db.sql, { maxInFlight: 1 });
+    const run = crypto.randomUUID();
+    const unencodable = { ...fact("grouped-encode", `${run}-bad`), data: { n: 1n } };
+    const outcomes = await Promise.allSettled([
+      group.append([fact("grouped-encode", `${run}-0`)]),
+      group.append([fact("grouped-encode", `${run}-1`)]),
+      group.append([unencodable]),
+      group.append([fact("grouped-encode", `${run}-2`)]),
+    ]);
+    expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "fulfilled", "rejected", "fulfilled"]);
+  });
+
+  test("a failure that is not about the data (here a serialization failure) fails the whole statement's callers, with no fact-by-fact retry", async () => {
+    await db.sql.unsafe(`
+      create or replace function refuse_not_data() returns trigger language plpgsql as $$
+      begin
+        if new.data->>'key' like '%-conflict' then raise exception 'not about the data' using errcode = '40001'; end if;
+        return new;
+      end $$;
+      create trigger refuse_not_data before insert on events for each row execute function refuse_not_data();
+    `);
+    try {
+      const group = createGroupCommit(db.sql, { maxInFlight: 1 });
+      const run = crypto.randomUUID();
+      // The first fact takes the only slot; the next three wait and share one statement.
+      const outcomes = await Promise.allSettled([
+        group.append([fact("grouped-conflict", `${run}-first`)]),
+        group.append([fact("grouped-conflict", `${run}-0`)]),
+        group.append([fact("grouped-conflict", `${run}-conflict`)]),
+        group.append([fact("grouped-conflict", `${run}-1`)]),
+      ]);
+      expect(outcomes.map((o) => o.status)).toEqual(["fulfilled", "rejected", "rejected", "rejected"]);
+      const rows = await db.sql<{ dedupe_key: string }[]>`select dedupe_key from events where dedupe_key like ${`${run}-%`} or dedupe_key like ${`unprocessable:${run}-%`}`;
+      expect(rows.map((r) => r.dedupe_key)).toEqual([`${run}-first`]);
+    } finally {
+      await db.sql.unsafe("drop trigger refuse_not_data on events; drop function refuse_not_data();");
+    }
   });
 });

@@ -24,6 +24,8 @@ export interface Probe {
   target: string;
   headers: Record<string, string>;
   body?: string | Uint8Array | FormData;
+  /** Valid JSON within the limits: it must be recorded (2xx), never refused. */
+  mustRecord?: boolean;
 }
 
 export interface OpenApi {

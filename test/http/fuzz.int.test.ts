@@ -4,7 +4,8 @@
  * parameter, body field and some headers: NUL, lone surrogates, invalid
  * UTF-8, 100,000-deep JSON, years 0000 and 10000, huge numbers and every JSON
  * type in every field. The webhook route gets the same in every field of
- * Unipile's three body shapes, with the right Unipile-Auth secret. The
+ * Unipile's three body shapes, with the right Unipile-Auth secret, and
+ * records every one of them but the too-deep ones (2xx). The
  * requests are the same on every run (enumerated values, seeded mixes). No
  * answer may be 5xx, every 4xx is the one error shape, and the projections
  * still keep up with the log afterwards.
@@ -69,7 +70,15 @@ async function webhookProbes(): Promise<Probe[]> {
       for (const v of JSON_VALUES) {
         // A new message id each time, so each probe is a new fact and goes all the way through.
         const fresh = shape === "received" ? { ...body, message_id: `fuzz-${n++}` } : body;
-        probes.push({ label: `POST ${WEBHOOK} ${shape}.${path.join(".")}=${v.kind}`, method: "POST", target: WEBHOOK, headers: { "content-type": "application/json" }, body: replaceAt(fresh, path, v.text) });
+        probes.push({
+          label: `POST ${WEBHOOK} ${shape}.${path.join(".")}=${v.kind}`,
+          method: "POST",
+          target: WEBHOOK,
+          headers: { "content-type": "application/json" },
+          body: replaceAt(fresh, path, v.text),
+          // Any valid JSON within the nesting bound is recorded: NUL and lone surrogates included.
+          mustRecord: !v.kind.startsWith("deep-"),
+        });
       }
     }
   }
@@ -86,6 +95,7 @@ async function send(probe: Probe): Promise<{ status: number; finding: Finding | 
   const headers = { authorization: `Bearer ${token}`, "unipile-auth": TEST_WEBHOOK_SECRET, ...probe.headers };
   const response = await fetch(`${h.url}${probe.target}`, { method: probe.method, headers, ...(probe.body === undefined ? {} : { body: probe.body }) });
   const finding = (why: string, body: string) => ({ label: `${probe.label}: ${why}`, status: response.status, body: body.slice(0, 300) });
+  if (probe.mustRecord && response.status >= 300) return { status: response.status, finding: finding("not recorded", await response.text()) };
   if (response.status < 400) {
     await response.body?.cancel();
     return { status: response.status, finding: null };

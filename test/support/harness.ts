@@ -35,7 +35,13 @@ export interface Harness {
   close(): Promise<void>;
 }
 
-export async function createHarness(env: Record<string, string> = {}, options: { startRunner?: boolean } = {}): Promise<Harness> {
+export interface HarnessOptions {
+  startRunner?: boolean;
+  /** Unipile list page sizes the sync asks for (the service's are 100 chats and 250 messages). */
+  syncPageSize?: { chats: number; messages: number };
+}
+
+export async function createHarness(env: Record<string, string> = {}, options: HarnessOptions = {}): Promise<Harness> {
   const tdb = await createTestDatabase();
   const sandbox = await startTestSandbox();
   const config = loadConfig({
@@ -52,7 +58,8 @@ export async function createHarness(env: Record<string, string> = {}, options: {
   });
   const logs: string[] = [];
   const logger = createLogger({ level: "info" }, { write: (line: string) => void logs.push(line) });
-  const deps = createDeps(config, {
+  const pageSize = options.syncPageSize ? { pageSize: options.syncPageSize } : {};
+  const deps = createDeps({ ...config, sync: Object.assign({}, config.sync, pageSize) }, {
     databaseUrl: tdb.url,
     logger,
     sql: tdb.sql,

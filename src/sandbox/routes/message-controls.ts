@@ -1,7 +1,8 @@
 /**
  * @module sandbox/routes/message-controls
  * `/sandbox/accounts/{id}/messages/{message_id}/{reaction|read|edit|delete|delivered}`:
- * things that happen to a stored message, each raising its webhook event.
+ * things that happen to a stored message, each raising its webhook event;
+ * `…/overrides`: fields its REST views show as given, of any JSON type.
  */
 import { Hono } from "hono";
 import { z } from "zod";
@@ -16,6 +17,7 @@ import { senderProviderId } from "../views";
 const By = z.object({ by: z.string().optional() });
 const ReactionBody = By.extend({ value: z.string().min(1) });
 const EditBody = z.object({ text: z.string() });
+const OverridesBody = z.object({ fields: z.record(z.string(), z.unknown()) });
 
 export function messageControlRoutes(ctx: SandboxContext): Hono {
   const app = new Hono();
@@ -74,6 +76,14 @@ export function messageControlRoutes(ctx: SandboxContext): Hono {
     const message = target(c.req.param("id"), c.req.param("messageId"));
     message.deleted = true;
     ctx.messages.event(message, "message_deleted", { timestamp: store.nextTimestamp() });
+    return c.json(done(message));
+  });
+
+  /** Unipile answering with unexpected types: the REST views show these fields as given, no webhook. */
+  app.post("/:messageId/overrides", async (c) => {
+    const body = await jsonBody(c, OverridesBody);
+    const message = target(c.req.param("id"), c.req.param("messageId"));
+    message.overrides = { ...message.overrides, ...body.fields };
     return c.json(done(message));
   });
 
