@@ -18,6 +18,7 @@ import { ApiError, errorResponse, handleError } from "./http/errors";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
 import { admission } from "./http/admission";
+import { databaseGate } from "./http/database-gate";
 import { requestLogger } from "./http/request-logger";
 import { registerSyncRoutes } from "./sync/routes";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
@@ -41,6 +42,8 @@ export function createApp(deps: Deps) {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLogger(deps.logger));
+  // While the database cannot be reached, API requests are answered 503 at once (before admission).
+  app.use("/api/*", databaseGate(deps.database));
   // Shed load before reading bodies: webhooks and API calls each have their bound; event streams have theirs.
   const webhooks = admission({ what: "webhook deliveries", max: deps.config.http.webhookMaxInFlight, retryAfterSeconds: 1 });
   const api = admission({ what: "API requests", max: deps.config.http.apiMaxInFlight, retryAfterSeconds: 1 });

@@ -9,6 +9,7 @@
  * each fact is its own statement.
  */
 import type { Sql } from "../db/client";
+import { isConnectionFailure } from "../db/errors";
 import { appendFacts } from "./append-facts";
 import type { FactAppendResult, NewStreamEvent } from "./event";
 
@@ -59,7 +60,11 @@ export function createGroupCommit(sql: Sql, options: GroupCommitOptions = {}) {
         offset += w.facts.length;
       }
     } catch (error) {
-      if (batch.length === 1) return (batch[0] as Waiting).reject(error);
+      // The database down fails every fact alike: trying each again would double the wait for the answer.
+      if (batch.length === 1 || isConnectionFailure(error)) {
+        for (const w of batch) w.reject(error);
+        return;
+      }
       // One bad fact must not fail its neighbours: each goes again on its own.
       await Promise.all(batch.map((w) => appendFacts(sql, w.facts).then(w.resolve, w.reject)));
     }
