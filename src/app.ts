@@ -98,7 +98,7 @@ export function createApp(deps: Deps) {
     },
     docs,
   );
-  registerAuditRoutes(app, { sql: deps.sql, projections: deps.projections, authenticated }, docs);
+  registerAuditRoutes(app, { sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, authenticated }, docs);
   registerSyncRoutes(app, { sql: deps.sql, runner: deps.runner, sync: deps.sync, authenticated }, docs);
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);

@@ -31,6 +31,8 @@ export interface Deps {
   config: Config;
   logger: Logger;
   sql: Sql;
+  /** A second pool, without DATABASE_STATEMENT_TIMEOUT_MS, for rebuilds and verification. */
+  maintenanceSql: Sql;
   /** Requests are refused at once while the database cannot be reached. */
   database: DatabaseAvailability;
   eventStore: EventStore;
@@ -77,6 +79,10 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       connectTimeoutMs: config.database.connectTimeoutMs,
       statementTimeoutMs: config.database.statementTimeoutMs,
     });
+  // Rebuilds and verification build indexes and compare whole tables: no statement timeout. Connects on first use.
+  const maintenanceSql =
+    options.sql ??
+    createSql({ url: options.databaseUrl, max: 3, connectTimeoutMs: config.database.connectTimeoutMs, applicationName: "commsync-unipile-maintenance" });
   const projections = allProjections();
   const auth = resolveAuth(config);
   const logger = options.logger;
@@ -84,6 +90,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   const eventStore = createEventStore(sql);
   const runner = createProjectionRunner({
     sql,
+    maintenanceSql,
     projections,
     batchSize: config.projections.batchSize,
     pollIntervalMs: config.projections.pollIntervalMs,
@@ -133,6 +140,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     config,
     logger,
     sql,
+    maintenanceSql,
     database: createDatabaseAvailability({ probe: () => sql`select 1`, logger: logger.child({ component: "database" }) }),
     eventStore,
     projections,

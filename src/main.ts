@@ -86,7 +86,7 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   const unipile = await resolveUnipile(config, logger, cleanups);
   const deps = createDeps(config, { databaseUrl, logger, unipile });
   // Everything that queries has stopped by then: a connection still busy is one a Postgres outage left behind.
-  cleanups.push({ name: "database pool", run: () => deps.sql.end({ timeout: 2 }) });
+  cleanups.push({ name: "database pool", run: () => Promise.all([deps.sql.end({ timeout: 2 }), deps.maintenanceSql.end({ timeout: 2 })]) });
   cleanups.push({ name: "database probe", run: deps.database.stop });
 
   if (config.projections.enabled) {

@@ -17,6 +17,8 @@ import { rebuildProjection } from "./rebuild";
 
 export interface ProjectionRunnerOptions {
   sql: Sql;
+  /** For rebuilds at start (long statements: no statement timeout). @default sql */
+  maintenanceSql?: Sql;
   projections: readonly Projection[];
   /** @default 1000 */
   batchSize?: number;
@@ -128,7 +130,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       const checkpoint = await readCheckpoint(sql, projection.name);
       if (checkpoint && checkpoint.version !== projection.version) {
         logger?.warn({ projection: projection.name, from: checkpoint.version, to: projection.version }, "projection version changed: rebuilding");
-        await rebuildProjection(sql, projection, { batchSize });
+        await rebuildProjection(options.maintenanceSql ?? sql, projection, { batchSize });
       }
     }
   }

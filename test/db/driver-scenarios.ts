@@ -38,14 +38,17 @@ async function terminate(pid: number) {
 /** A transaction whose backend dies mid-statement: postgres.js then sends its own ROLLBACK. */
 async function transaction() {
   let pid: number | undefined;
-  const tx = sql.begin(async (t) => {
-    const [row] = await t<{ pid: number }[]>`select pg_backend_pid() as pid`;
-    pid = row?.pid;
-    await t`select pg_sleep(3)`;
-  });
+  // Settled from the start: the transaction may fail before pg_terminate_backend answers.
+  const outcome = settle(
+    sql.begin(async (t) => {
+      const [row] = await t<{ pid: number }[]>`select pg_backend_pid() as pid`;
+      pid = row?.pid;
+      await t`select pg_sleep(3)`;
+    }),
+  );
   while (pid === undefined) await Bun.sleep(10);
   await terminate(pid);
-  const transaction = await settle(tx);
+  const transaction = await outcome;
   // The deferred write of the ROLLBACK runs on a later turn of the event loop.
   await Bun.sleep(200);
   const after = await settle(sql`select 1`);
