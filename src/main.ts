@@ -72,7 +72,7 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
       onLog: (line) => pgLogger.debug(line.trim()),
       onTakeover: (found) =>
         found.kind === "stale"
-          ? pgLogger.info({ pid: found.pid }, "removed a stale postmaster.pid (its process is gone)")
+          ? pgLogger.info({ pid: found.pid }, "removed a stale postmaster.pid (no Postgres of this data folder runs under its pid)")
           : pgLogger.warn({ pid: found.pid, shutdown: found.how }, "stopped an embedded Postgres left running by a killed service"),
       onExit: (how) => pgLogger.error(how, "the embedded Postgres exited; requests that need the database get 503 until it is back"),
     });

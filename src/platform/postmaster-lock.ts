@@ -44,7 +44,8 @@ export async function releaseDataFolder(options: LockOptions): Promise<LockOutco
     return { kind: "stale", pid };
   }
   const owner = parentOf(pid);
-  if (owner !== undefined && owner > 1 && /\bsrc\/main\.ts\b/.test(commandOf(owner) ?? "")) {
+  // Our own pid as the parent: this process was re-executed (bun --watch) and the server is its former self's.
+  if (owner !== undefined && owner > 1 && owner !== process.pid && /\bsrc\/main\.ts\b/.test(commandOf(owner) ?? "")) {
     throw new DataFolderInUseError(options.dir, pid, owner);
   }
   // SIGINT is Postgres's fast shutdown: sessions end, a checkpoint is written.
