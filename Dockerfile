@@ -6,6 +6,8 @@
 FROM oven/bun:1.4.5 AS deps
 WORKDIR /app
 COPY package.json bun.lock ./
+# The patched postgres.js (patchedDependencies) is applied by the install.
+COPY scripts/patches ./scripts/patches
 RUN bun install --frozen-lockfile --production
 
 FROM oven/bun:1.4.5-slim AS runtime

@@ -20,7 +20,8 @@ const config = loadConfig({ ...process.env, NODE_ENV: process.env.NODE_ENV ?? "t
 let url = config.database.url;
 let stop = async () => {};
 if (!url) {
-  const embedded = await startEmbeddedPostgres({ dir: ".data/postgres-test", port: 54330 });
+  // This script forwards signals to the command and stops the server after it.
+  const embedded = await startEmbeddedPostgres({ dir: ".data/postgres-test", port: 54330, handlesSignals: true });
   url = embedded.url;
   stop = embedded.stop;
 }

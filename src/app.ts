@@ -19,6 +19,7 @@ import { headerLimit } from "./http/header-limit";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
 import { admission } from "./http/admission";
+import { databaseGate } from "./http/database-gate";
 import { requestLogger } from "./http/request-logger";
 import { registerSyncRoutes } from "./sync/routes";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
@@ -42,6 +43,8 @@ export function createApp(deps: Deps) {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLogger(deps.logger));
+  // While the database cannot be reached, API requests are answered 503 at once (before admission).
+  app.use("/api/*", databaseGate(deps.database));
   // Input limits before any work: the size of the request head here, the nesting of JSON bodies where they are read.
   app.use(headerLimit(deps.config.http.maxHeaderBytes));
   app.use((c, next) => {
@@ -102,7 +105,7 @@ export function createApp(deps: Deps) {
     },
     docs,
   );
-  registerAuditRoutes(app, { sql: deps.sql, projections: deps.projections, authenticated }, docs);
+  registerAuditRoutes(app, { sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, authenticated }, docs);
   registerSyncRoutes(app, { sql: deps.sql, runner: deps.runner, sync: deps.sync, authenticated }, docs);
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);

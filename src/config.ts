@@ -39,6 +39,8 @@ const EnvSchema = z.object({
       z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// URL").optional(),
     ),
     DATABASE_POOL_MAX: int(10, 1, 200),
+    DATABASE_CONNECT_TIMEOUT_MS: int(2000, 100, 60000),
+    DATABASE_STATEMENT_TIMEOUT_MS: int(15000, 0, 3_600_000),
     EMBEDDED_POSTGRES_DIR: z.preprocess(emptyToUndefined, z.string().default(".data/postgres")),
     EMBEDDED_POSTGRES_PORT: int(54329, 1, 65535),
     AUTH_JWT_SECRET: z.preprocess(emptyToUndefined, z.string().min(32, "must be at least 32 characters").optional()),
@@ -142,6 +144,10 @@ export interface Config {
     /** Unset: the service starts an embedded Postgres (development only). */
     url?: string;
     poolMax: number;
+    /** A connection attempt fails after this long (CONNECT_TIMEOUT → 503). */
+    connectTimeoutMs: number;
+    /** Postgres cancels a statement running longer (57014 → 503); 0: no limit. */
+    statementTimeoutMs: number;
     embedded: { dir: string; port: number };
   };
   auth: AuthConfig;
@@ -235,6 +241,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     database: {
       url: e.DATABASE_URL,
       poolMax: e.DATABASE_POOL_MAX,
+      connectTimeoutMs: e.DATABASE_CONNECT_TIMEOUT_MS,
+      statementTimeoutMs: e.DATABASE_STATEMENT_TIMEOUT_MS,
       embedded: { dir: e.EMBEDDED_POSTGRES_DIR, port: e.EMBEDDED_POSTGRES_PORT },
     },
     auth,

@@ -8,6 +8,7 @@ import type { Logger } from "pino";
 import { type AccountMonitor, createAccountMonitor } from "./accounts/monitor";
 import { type AccountsService, createAccountsService } from "./accounts/service";
 import type { Config } from "./config";
+import { createDatabaseAvailability, type DatabaseAvailability } from "./db/availability";
 import { createSql, type Sql } from "./db/client";
 import { expectedMigrationCount } from "./db/migrate";
 import { createEventStore, type EventStore } from "./event-store";
@@ -30,6 +31,10 @@ export interface Deps {
   config: Config;
   logger: Logger;
   sql: Sql;
+  /** A second pool, without DATABASE_STATEMENT_TIMEOUT_MS, for rebuilds and verification. */
+  maintenanceSql: Sql;
+  /** Requests are refused at once while the database cannot be reached. */
+  database: DatabaseAvailability;
   eventStore: EventStore;
   projections: readonly Projection[];
   runner: ProjectionRunner;
@@ -66,7 +71,18 @@ export interface DepsOptions {
 }
 
 export function createDeps(config: Config, options: DepsOptions): Deps {
-  const sql = options.sql ?? createSql({ url: options.databaseUrl, max: config.database.poolMax });
+  const sql =
+    options.sql ??
+    createSql({
+      url: options.databaseUrl,
+      max: config.database.poolMax,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+    });
+  // Rebuilds and verification build indexes and compare whole tables: no statement timeout. Connects on first use.
+  const maintenanceSql =
+    options.sql ??
+    createSql({ url: options.databaseUrl, max: 3, connectTimeoutMs: config.database.connectTimeoutMs, applicationName: "commsync-unipile-maintenance" });
   const projections = allProjections();
   const auth = resolveAuth(config);
   const logger = options.logger;
@@ -74,6 +90,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   const eventStore = createEventStore(sql);
   const runner = createProjectionRunner({
     sql,
+    maintenanceSql,
     projections,
     batchSize: config.projections.batchSize,
     pollIntervalMs: config.projections.pollIntervalMs,
@@ -123,6 +140,8 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     config,
     logger,
     sql,
+    maintenanceSql,
+    database: createDatabaseAvailability({ probe: () => sql`select 1`, logger: logger.child({ component: "database" }) }),
     eventStore,
     projections,
     runner,

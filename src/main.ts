@@ -2,6 +2,7 @@
  * @module main
  * Entry point: config → (embedded Postgres) → migrations → deps → HTTP server
  * and projection runner; SIGINT/SIGTERM stop everything in reverse order.
+ * Errors no caller caught are logged with their stack (see `guardProcess`).
  */
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
@@ -12,6 +13,7 @@ import { startHttpServer } from "./http/server";
 import { formatDuration } from "./lib/duration";
 import { createLogger, type Logger, redactUrl } from "./logger";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
+import { guardProcess } from "./platform/process-guard";
 import { startSandbox } from "./sandbox";
 import { ensureWebhooks } from "./unipile/webhook-registration";
 
@@ -40,7 +42,10 @@ async function main() {
       process.exit(1);
     }, config.shutdownTimeoutMs + 5000);
     for (const cleanup of cleanups.reverse()) {
+      const started = Date.now();
       await cleanup.run().catch((error) => logger.error({ err: error, step: cleanup.name }, "shutdown step failed"));
+      const ms = Date.now() - started;
+      logger[ms > 2000 ? "warn" : "debug"]({ step: cleanup.name, ms }, "shutdown step done");
     }
     clearTimeout(timer);
     logger.info("stopped");
@@ -48,6 +53,7 @@ async function main() {
   };
   process.on("SIGINT", () => void shutdown("SIGINT"));
   process.on("SIGTERM", () => void shutdown("SIGTERM"));
+  guardProcess(process, logger, (reason) => void shutdown(reason, 1));
 
   try {
     await start(config, logger, cleanups);
@@ -62,7 +68,16 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   if (!databaseUrl) {
     if (config.env === "production") throw new Error("DATABASE_URL is required in production");
     const pgLogger = logger.child({ component: "embedded-postgres" });
-    const embedded = await startEmbeddedPostgres({ ...config.database.embedded, onLog: (line) => pgLogger.debug(line.trim()) });
+    const embedded = await startEmbeddedPostgres({
+      ...config.database.embedded,
+      handlesSignals: true,
+      onLog: (line) => pgLogger.debug(line.trim()),
+      onTakeover: (found) =>
+        found.kind === "stale"
+          ? pgLogger.info({ pid: found.pid }, "removed a stale postmaster.pid (no Postgres of this data folder runs under its pid)")
+          : pgLogger.warn({ pid: found.pid, shutdown: found.how }, "stopped an embedded Postgres left running by a killed service"),
+      onExit: (how) => pgLogger.error(how, "the embedded Postgres exited; requests that need the database get 503 until it is back"),
+    });
     cleanups.push({ name: "embedded postgres", run: embedded.stop });
     databaseUrl = embedded.url;
     logger.warn({ dir: config.database.embedded.dir, port: config.database.embedded.port }, "DATABASE_URL is not set: using the embedded Postgres (development mode)");
@@ -72,7 +87,9 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
 
   const unipile = await resolveUnipile(config, logger, cleanups);
   const deps = createDeps(config, { databaseUrl, logger, unipile });
-  cleanups.push({ name: "database pool", run: () => deps.sql.end({ timeout: 5 }) });
+  // Everything that queries has stopped by then: a connection still busy is one a Postgres outage left behind.
+  cleanups.push({ name: "database pool", run: () => Promise.all([deps.sql.end({ timeout: 2 }), deps.maintenanceSql.end({ timeout: 2 })]) });
+  cleanups.push({ name: "database probe", run: deps.database.stop });
 
   if (config.projections.enabled) {
     await deps.runner.start();

@@ -14,6 +14,15 @@ describe("loadConfig", () => {
     });
   });
 
+  test("database timeouts: 2 s to connect and 15 s per statement by default, both configurable", () => {
+    expect(loadConfig({}).database).toMatchObject({ connectTimeoutMs: 2000, statementTimeoutMs: 15000 });
+    expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: "500", DATABASE_STATEMENT_TIMEOUT_MS: "0" }).database).toMatchObject({
+      connectTimeoutMs: 500,
+      statementTimeoutMs: 0,
+    });
+    expect(() => loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: "10" })).toThrow(/DATABASE_CONNECT_TIMEOUT_MS/);
+  });
+
   test("a bad environment lists every problem at once", () => {
     let error: unknown;
     try {

@@ -11,6 +11,7 @@
  */
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
+import { failureLog } from "../db/errors";
 import type { Clock } from "../lib/clock";
 import type { UnipileGateway } from "../unipile/gateway";
 import type { AccountRow } from "./account-evolve";
@@ -96,9 +97,19 @@ export function createAccountMonitor(options: AccountMonitorOptions) {
     }
   }
 
+  /** One run of a duty at a time; a failed run (the database down) is logged and the next interval tries again. */
+  const running = new Set<string>();
   const safely = (name: string, work: () => Promise<unknown>) => () => {
-    if (stopped) return;
-    void track(exclusively(async () => void (await work())).catch((error) => logger.error({ err: error, duty: name }, "account monitor duty failed")));
+    if (stopped || running.has(name)) return;
+    running.add(name);
+    void track(
+      exclusively(async () => void (await work()))
+        .catch((error) => {
+          const { level, fields } = failureLog(error);
+          logger[level]({ ...fields, duty: name }, "account monitor duty failed");
+        })
+        .finally(() => running.delete(name)),
+    );
   };
 
   return {
@@ -115,7 +126,7 @@ export function createAccountMonitor(options: AccountMonitorOptions) {
         (async () => {
           const row = await getAccountByUnipileId(sql, unipileAccountId);
           if (row?.userId) await check(row, { status: false });
-        })().catch((error) => logger.warn({ err: error, account: unipileAccountId }, "account check failed")),
+        })().catch((error) => logger.warn({ ...failureLog(error).fields, account: unipileAccountId }, "account check failed")),
       );
     },
 

@@ -17,6 +17,8 @@ import { createVerifyGuard } from "./verify-guard";
 
 export interface AuditRoutesDeps {
   sql: Sql;
+  /** Verification rebuilds every projection: on the pool without a statement timeout. */
+  maintenanceSql: Sql;
   projections: readonly Projection[];
   /** Bearer JWT check (401 without a valid token). */
   authenticated: MiddlewareHandler<AppEnv>;
@@ -26,5 +28,5 @@ export function registerAuditRoutes(app: Hono<AppEnv>, deps: AuditRoutesDeps, do
   // On the whole prefix, before any route: an audit route added later cannot forget it.
   app.use("/api/audit/*", deps.authenticated, requireRole("auditor"));
   registerLogRoutes(app, { sql: deps.sql }, docs);
-  registerCheckRoutes(app, { sql: deps.sql, verify: createVerifyGuard(deps.sql, deps.projections) }, docs);
+  registerCheckRoutes(app, { sql: deps.sql, verify: createVerifyGuard(deps.maintenanceSql, deps.projections) }, docs);
 }

@@ -2,12 +2,15 @@
  * @module http/errors
  * One error body for every failure: `{error, code, requestId}` (+ `details`
  * for validation), one code → status table, one `onError`. Expected outcomes
- * become an `ApiError`; anything else is a bug, logged and answered 500.
+ * become an `ApiError`; a database that cannot be reached becomes 503
+ * DATABASE_UNAVAILABLE with Retry-After; anything else is a bug, logged and
+ * answered 500.
  */
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
+import { describeDatabaseError, isDatabaseUnavailable } from "../db/errors";
 import type { AppEnv } from "./app-env";
 
 export const ERROR_STATUS = {
@@ -38,6 +41,7 @@ export const ERROR_STATUS = {
   NOT_READY: 503,
   SERVICE_UNAVAILABLE: 503,
   OVERLOADED: 503,
+  DATABASE_UNAVAILABLE: 503,
   UPSTREAM_TIMEOUT: 504,
   INTERNAL_ERROR: 500,
 } as const satisfies Record<string, ContentfulStatusCode>;
@@ -77,10 +81,27 @@ export function errorResponse(c: Context<AppEnv>, error: ApiError): Response {
   return c.json(body, error.status, error.headers);
 }
 
+/** Seconds a client is asked to wait when the database is unavailable. */
+export const DATABASE_RETRY_AFTER_SECONDS = 2;
+
+export function databaseUnavailable(): ApiError {
+  return new ApiError(
+    "DATABASE_UNAVAILABLE",
+    `The database is unavailable right now; try again in ${DATABASE_RETRY_AFTER_SECONDS} s.`,
+    undefined,
+    { "Retry-After": String(DATABASE_RETRY_AFTER_SECONDS) },
+  );
+}
+
 /** `app.onError`: the one place a thrown error becomes a response. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) return errorResponse(c, error);
   if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
+  if (isDatabaseUnavailable(error)) {
+    // Expected while Postgres restarts or is unreachable: one line, no stack.
+    c.get("logger")?.warn({ database: describeDatabaseError(error) }, "database unavailable");
+    return errorResponse(c, databaseUnavailable());
+  }
   const refused = inputRefusedByDatabase(error);
   if (refused) {
     c.get("logger")?.warn({ sqlState: refused.sqlState, reason: error.message }, "request input refused by the database");

@@ -54,7 +54,7 @@ export function registerHealthRoutes(app: Hono<AppEnv>, deps: HealthDeps, docs: 
       () => ({ ok: true }),
       (error: Error) => ({ ok: false, detail: error.message }),
     );
-    const applied = database.ok ? await appliedMigrationCount(deps.sql) : 0;
+    const applied = database.ok ? await withTimeout(appliedMigrationCount(deps.sql), 2000).catch(() => 0) : 0;
     const migrations =
       applied >= deps.expectedMigrations
         ? { ok: true }

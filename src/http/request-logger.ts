@@ -1,7 +1,8 @@
 /**
  * @module http/request-logger
  * A child logger per request carrying its id, and one summary line per
- * request (method, route, status, duration, user). Headers are not logged, so
+ * request (method, route, status, duration, user): info, a warning for 503,
+ * an error for other 5xx. Headers are not logged, so
  * bearer tokens and webhook secrets never reach the output.
  */
 import type { MiddlewareHandler } from "hono";
@@ -23,7 +24,9 @@ export function requestLogger(root: Logger): MiddlewareHandler<AppEnv> {
       durationMs: Math.round((performance.now() - started) * 10) / 10,
       userId: c.get("principal")?.userId,
     };
-    if (status >= 500) logger.error(line, "request");
+    // 503 is the service declining (load shedding, the database down), not a fault: a warning.
+    if (status === 503) logger.warn(line, "request");
+    else if (status >= 500) logger.error(line, "request");
     else logger.info(line, "request");
   };
 }

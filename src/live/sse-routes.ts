@@ -13,6 +13,7 @@ import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Sql } from "../db/client";
+import { failureLog } from "../db/errors";
 import type { LogPosition } from "../event-store/event";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
@@ -137,7 +138,7 @@ export function registerLiveRoutes(app: Hono<AppEnv>, live: LiveStreams, authent
           });
         }
       } catch (error) {
-        logger.warn({ err: error, userId }, "event stream failed; the client will resume with Last-Event-ID");
+        logger.warn({ ...failureLog(error).fields, userId }, "event stream failed; the client will resume with Last-Event-ID");
       } finally {
         unsubscribe();
         remove();

@@ -12,6 +12,7 @@
  */
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
+import { failureLog } from "../db/errors";
 import type { EventStore } from "../event-store";
 import type { EventMetadata } from "../event-store/event";
 import { storableId } from "../event-store/storable";
@@ -47,7 +48,7 @@ export function createMessagingFetcher(deps: MessagingFetcherDeps) {
   function once(key: string, work: () => Promise<void>) {
     if (stopped || inFlight.has(key)) return;
     const promise = work()
-      .catch((error) => logger.warn({ err: error, key }, "unipile lookup failed"))
+      .catch((error) => logger.warn({ ...failureLog(error).fields, key }, "unipile lookup failed"))
       .finally(() => inFlight.delete(key));
     inFlight.set(key, promise);
   }

@@ -7,6 +7,7 @@
  */
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
+import { failureLog } from "../db/errors";
 import { compareLogPositions, LOG_START, type LogPosition } from "../event-store/event";
 import { EVENTS_CHANNEL } from "../event-store/rows";
 import { applyNextBatch } from "./apply-batch";
@@ -16,6 +17,8 @@ import { rebuildProjection } from "./rebuild";
 
 export interface ProjectionRunnerOptions {
   sql: Sql;
+  /** For rebuilds at start (long statements: no statement timeout). @default sql */
+  maintenanceSql?: Sql;
   projections: readonly Projection[];
   /** @default 1000 */
   batchSize?: number;
@@ -37,6 +40,9 @@ export interface ProjectionStatus {
 }
 
 export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
+
+/** Longest wait after failed batches (the database down): 2× the poll interval per failure up to this. */
+const MAX_BACKOFF_MS = 10_000;
 
 export function createProjectionRunner(options: ProjectionRunnerOptions) {
   const { sql, projections, logger } = options;
@@ -124,7 +130,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       const checkpoint = await readCheckpoint(sql, projection.name);
       if (checkpoint && checkpoint.version !== projection.version) {
         logger?.warn({ projection: projection.name, from: checkpoint.version, to: projection.version }, "projection version changed: rebuilding");
-        await rebuildProjection(sql, projection, { batchSize });
+        await rebuildProjection(options.maintenanceSql ?? sql, projection, { batchSize });
       }
     }
   }
@@ -138,11 +144,13 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
         failures = 0;
       } catch (error) {
         failures++;
-        logger?.error({ err: error, failures }, "projection batch failed");
+        const { level, fields } = failureLog(error);
+        logger?.[level]({ ...fields, failures }, "projection batch failed; backing off");
       }
       if (!running) break;
       if (pendingWake && failures === 0) continue;
-      const delay = failures === 0 ? pollIntervalMs : Math.min(pollIntervalMs * 2 ** failures, 30000);
+      // A wake-up (an append here, a notification, the listener reconnecting) ends a backoff early.
+      const delay = failures === 0 ? pollIntervalMs : Math.min(pollIntervalMs * 2 ** failures, MAX_BACKOFF_MS);
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         wake = () => {
@@ -161,7 +169,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     async start() {
       if (running) return;
       await rebuildOutdated();
-      const subscription = await sql.listen(EVENTS_CHANNEL, nudge);
+      // The listener reconnects after an outage; then the loop looks at once (nudge on listen).
+      const subscription = await sql.listen(EVENTS_CHANNEL, nudge, nudge);
       unlisten = () => subscription.unlisten();
       running = true;
       loop = run();

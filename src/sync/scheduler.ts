@@ -18,6 +18,7 @@ import type { Logger } from "pino";
 import type { AccountRow } from "../accounts/account-evolve";
 import { getAccountByUnipileId } from "../accounts/queries";
 import type { Sql } from "../db/client";
+import { failureLog } from "../db/errors";
 import { compareLogPositions, type LogPosition } from "../event-store/event";
 import type { IdGenerator } from "../lib/ids";
 import type { AccountSync, RunReport, SyncFailure } from "./account-sync";
@@ -56,6 +57,9 @@ export interface SchedulerStatus {
 }
 
 export type SyncScheduler = ReturnType<typeof createSyncScheduler>;
+
+/** Longest wait between failed ticks (claiming needs the database). */
+const MAX_TICK_BACKOFF_MS = 30_000;
 
 export function createSyncScheduler(options: SyncSchedulerOptions) {
   const { sql, logger } = options;
@@ -120,7 +124,8 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       // The database or a bug, not Unipile: back off the same way and keep the loop alive.
       const failures = lease.failures + 1;
       const delay = backoffDelayMs({ failures, baseMs: options.intervalMs, maxMs: options.maxBackoffMs, random: random() });
-      logger.error({ err: error, account: unipileAccountId, failures, retryInMs: delay }, "sync run crashed; backing off");
+      const { level, fields } = failureLog(error);
+      logger[level]({ ...fields, account: unipileAccountId, failures, retryInMs: delay }, "sync run failed inside the service; backing off");
       await release({ ok: false, nextRunInMs: delay, failures, error: { operation: "internal", message: String(error) } }).catch(() => undefined);
       throw error;
     }
@@ -151,10 +156,13 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       } catch (error) {
         // The database is unreachable, most likely: look again later and later, not every tick.
         tickFailures += 1;
-        logger.error({ err: error, failures: tickFailures }, "sync tick failed");
+        const { level, fields } = failureLog(error);
+        logger[level]({ ...fields, failures: tickFailures }, "sync tick failed; backing off");
       }
       if (!running) break;
-      const wait = tickFailures === 0 ? tickMs : backoffDelayMs({ failures: tickFailures, baseMs: tickMs, maxMs: options.maxBackoffMs, random: random() });
+      // Capped well below the per-account backoff: the sync resumes soon after the database does.
+      const maxWait = Math.min(options.maxBackoffMs, MAX_TICK_BACKOFF_MS);
+      const wait = tickFailures === 0 ? tickMs : backoffDelayMs({ failures: tickFailures, baseMs: tickMs, maxMs: maxWait, random: random() });
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, wait);
         wake = () => {

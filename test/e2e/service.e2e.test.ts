@@ -9,222 +9,33 @@
  * Does not use the test DATABASE_URL: the child gets an environment without it.
  */
 import { afterAll, describe, expect, test } from "bun:test";
-import { randomBytes } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync } from "node:fs";
-import { createConnection } from "node:net";
-import { join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
+import {
+  baseEnv,
+  canConnect,
+  type Child,
+  createResources,
+  describeOutput,
+  exitWithin,
+  getStatus,
+  isAlive,
+  postgresProcessesOf,
+  readPostmasterPid,
+  STOP_DEADLINE_MS,
+  spawnService,
+  waitFor,
+} from "./support";
 
-const ROOT = resolve(import.meta.dir, "../..");
 const START_DEADLINE_MS = 30_000;
-const STOP_DEADLINE_MS = 15_000;
 const BAD_ENV_DEADLINE_MS = 15_000;
 const SANDBOX_TOKEN = "sandbox-access-token";
 const JWT_PATTERN = /eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+/;
 
-// ---------------------------------------------------------------- helpers
+const resources = createResources();
+const { postmasterPids, newTempDir } = resources;
 
-/** True when something accepts a TCP connection on 127.0.0.1:port. */
-function canConnect(port: number, timeoutMs = 2000): Promise<boolean> {
-  return new Promise((done) => {
-    const socket = createConnection({ host: "127.0.0.1", port });
-    const finish = (result: boolean) => {
-      clearTimeout(timer);
-      socket.removeAllListeners();
-      socket.on("error", () => undefined);
-      socket.destroy();
-      done(result);
-    };
-    const timer = setTimeout(() => finish(false), timeoutMs);
-    socket.once("connect", () => finish(true));
-    socket.once("error", () => finish(false));
-  });
-}
-
-/** True when the port can be bound on every interface (and nothing answers on loopback). */
-async function isFree(port: number): Promise<boolean> {
-  try {
-    const listener = Bun.listen({ hostname: "0.0.0.0", port, socket: { data() {} } });
-    listener.stop(true);
-  } catch {
-    return false;
-  }
-  return !(await canConnect(port, 500));
-}
-
-/** Distinct random free ports in 40000-49999. */
-async function freePorts(count: number, taken: Set<number> = new Set()): Promise<number[]> {
-  const ports: number[] = [];
-  for (let attempt = 0; ports.length < count; attempt++) {
-    if (attempt > 500) throw new Error("could not find free ports in 40000-49999");
-    const port = 40000 + Math.floor(Math.random() * 10000);
-    if (taken.has(port) || ports.includes(port)) continue;
-    if (await isFree(port)) ports.push(port);
-  }
-  for (const port of ports) taken.add(port);
-  return ports;
-}
-
-/** The parent's environment minus everything that would configure the service. */
-function baseEnv(): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries(process.env)) {
-    if (value === undefined) continue;
-    if (key === "DATABASE_URL" || key.startsWith("UNIPILE_") || key.startsWith("AUTH_") || key.startsWith("SANDBOX_")) continue;
-    if (key.startsWith("EMBEDDED_POSTGRES_") || key === "PUBLIC_URL" || key === "HOST" || key === "PORT") continue;
-    env[key] = value;
-  }
-  return env;
-}
-
-/** A running child with its stdout and stderr collected as they arrive. */
-interface Child {
-  proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
-  stdout: () => string;
-  stderr: () => string;
-  /** Resolves once both output streams are closed. */
-  drained: Promise<void>;
-  exitCode: () => number | null;
-}
-
-function spawnService(env: Record<string, string>): Child {
-  // --no-env-file: a developer's .env (gitignored) must not configure the child.
-  const proc = Bun.spawn([process.execPath, "--no-env-file", "src/main.ts"], {
-    cwd: ROOT,
-    env,
-    stdin: "ignore",
-    stdout: "pipe",
-    stderr: "pipe",
-  });
-  const out = { stdout: "", stderr: "" };
-  const collect = async (stream: ReadableStream<Uint8Array>, key: "stdout" | "stderr") => {
-    const decoder = new TextDecoder();
-    for await (const chunk of stream) out[key] += decoder.decode(chunk, { stream: true });
-    out[key] += decoder.decode();
-  };
-  const drained = Promise.all([collect(proc.stdout, "stdout"), collect(proc.stderr, "stderr")]).then(() => undefined);
-  return { proc, stdout: () => out.stdout, stderr: () => out.stderr, drained, exitCode: () => proc.exitCode };
-}
-
-/** Resolves with the exit code, or null when the process is still running after `ms`. */
-async function exitWithin(child: Child, ms: number): Promise<number | null> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<null>((done) => {
-    timer = setTimeout(() => done(null), ms);
-  });
-  try {
-    return await Promise.race([child.proc.exited, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-function describeOutput(child: Child): string {
-  const tail = (text: string) => text.split("\n").slice(-40).join("\n");
-  return `exit code: ${child.exitCode()}\n--- stdout (tail) ---\n${tail(child.stdout())}\n--- stderr (tail) ---\n${tail(child.stderr())}`;
-}
-
-/** Polls `check` until it returns a value, the deadline passes, or the child exits. */
-async function waitFor<T>(what: string, child: Child, deadline: number, check: () => Promise<T | undefined>): Promise<T> {
-  let last = "";
-  while (Date.now() < deadline) {
-    if (child.exitCode() !== null) throw new Error(`the service exited while waiting for ${what}\n${describeOutput(child)}`);
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (error) {
-      last = String(error);
-    }
-    await Bun.sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what} (${last})\n${describeOutput(child)}`);
-}
-
-async function getStatus(url: string, init?: RequestInit): Promise<number> {
-  const response = await fetch(url, { ...init, signal: AbortSignal.timeout(3000) });
-  await response.arrayBuffer();
-  return response.status;
-}
-
-/** The cmdline of every process, by pid. */
-function processes(): { pid: number; ppid: number; cmdline: string }[] {
-  const found: { pid: number; ppid: number; cmdline: string }[] = [];
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const cmdline = readFileSync(`/proc/${entry}/cmdline`, "utf8").replaceAll("\0", " ").trim();
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-      found.push({ pid: Number(entry), ppid, cmdline });
-    } catch {
-      // The process ended while being read.
-    }
-  }
-  return found;
-}
-
-/** Postgres processes of one data folder: the postmaster (by -D) and its children. */
-function postgresProcessesOf(dataDir: string, postmasterPid?: number) {
-  const all = processes();
-  const postmasters = new Set(all.filter((p) => p.cmdline.includes(dataDir) && /postgres/.test(p.cmdline)).map((p) => p.pid));
-  if (postmasterPid) postmasters.add(postmasterPid);
-  return all.filter((p) => postmasters.has(p.pid) || (postmasters.has(p.ppid) && /postgres/.test(p.cmdline)));
-}
-
-function readPostmasterPid(dataDir: string): number | undefined {
-  try {
-    const pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-// ---------------------------------------------------------------- state
-
-const takenPorts = new Set<number>();
-const tempDirs: string[] = [];
-const children: Child[] = [];
-/** Postmasters seen while running, killed by pid in afterAll if a test left one. */
-const postmasterPids = new Set<number>();
-
-function newTempDir(): string {
-  const dir = join(ROOT, ".data", `e2e-${Date.now().toString(36)}-${randomBytes(4).toString("hex")}`);
-  tempDirs.push(dir);
-  return dir;
-}
-
-afterAll(async () => {
-  for (const child of children) {
-    if (child.exitCode() !== null) continue;
-    child.proc.kill("SIGTERM");
-    if ((await exitWithin(child, STOP_DEADLINE_MS)) === null) {
-      child.proc.kill("SIGKILL");
-      await child.proc.exited;
-    }
-  }
-  // A postmaster survives its parent being killed; stop any we saw, by pid.
-  for (const pid of postmasterPids) {
-    if (!isAlive(pid)) continue;
-    try {
-      process.kill(pid, "SIGQUIT");
-    } catch {
-      // Already gone.
-    }
-    const deadline = Date.now() + 10_000;
-    while (isAlive(pid) && Date.now() < deadline) await Bun.sleep(100);
-    if (isAlive(pid)) process.kill(pid, "SIGKILL");
-  }
-  for (const dir of tempDirs) rmSync(dir, { recursive: true, force: true });
-}, 60_000);
+afterAll(() => resources.cleanUp(), 60_000);
 
 // ---------------------------------------------------------------- tests
 
@@ -239,7 +50,7 @@ describe("the service process (bun src/main.ts) with nothing configured", () => 
   const base = () => `http://127.0.0.1:${port}`;
 
   test("starts the embedded Postgres, the sandbox and the HTTP server: /health and /ready are 200 within 30 s", async () => {
-    [port, sandboxPort, postgresPort] = (await freePorts(3, takenPorts)) as [number, number, number];
+    [port, sandboxPort, postgresPort] = (await resources.ports(3)) as [number, number, number];
     dataDir = newTempDir();
     const env = {
       ...baseEnv(),
@@ -256,7 +67,7 @@ describe("the service process (bun src/main.ts) with nothing configured", () => 
 
     const started = Date.now();
     child = spawnService(env);
-    children.push(child);
+    resources.track(child);
     const deadline = started + START_DEADLINE_MS;
     await waitFor("GET /health → 200", child, deadline, async () => ((await getStatus(`${base()}/health`)) === 200 ? true : undefined));
     postmasterPid = readPostmasterPid(dataDir);
@@ -387,7 +198,7 @@ describe("the service process (bun src/main.ts) with nothing configured", () => 
 
 describe("the service process with a bad environment", () => {
   test("exits non-zero at once, naming every problem on stderr, and starts nothing", async () => {
-    const [sandboxPort, postgresPort] = (await freePorts(2, takenPorts)) as [number, number];
+    const [sandboxPort, postgresPort] = (await resources.ports(2)) as [number, number];
     const shortSecret = "e2e-short-Xq7";
     const dataDir = newTempDir();
     const child = spawnService({
@@ -401,7 +212,7 @@ describe("the service process with a bad environment", () => {
       EMBEDDED_POSTGRES_DIR: dataDir,
       AUTH_DEV_SECRET_FILE: join(dataDir, "dev-auth-secret"),
     });
-    children.push(child);
+    resources.track(child);
 
     const code = await exitWithin(child, BAD_ENV_DEADLINE_MS);
     if (code === null) throw new Error(`still running ${BAD_ENV_DEADLINE_MS} ms after start\n${describeOutput(child)}`);

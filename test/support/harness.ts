@@ -99,6 +99,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
       await deps.sync.stop();
       await deps.messaging.fetcher.stop();
       await deps.runner.stop();
+      await deps.database.stop();
       await server.stop(true);
       await sandbox.stop();
       await tdb.drop();
