@@ -47,6 +47,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     UNIPILE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     UNIPILE_TIMEOUT_MS: "3000",
     PROJECTION_POLL_MS: "50",
+    SUBSCRIPTIONS_ALLOW_PRIVATE: "true",
     ...env,
   });
   const logs: string[] = [];
@@ -87,6 +88,7 @@ export async function createHarness(env: Record<string, string> = {}, options: {
     control: (method, path, body) => control(sandbox.url, method, path, body),
     async close() {
       await deps.live.closeAll();
+      await deps.subscriptions.worker.stop();
       await deps.accountMonitor.stop();
       await deps.sync.stop();
       await deps.messaging.fetcher.stop();
