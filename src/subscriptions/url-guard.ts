@@ -27,6 +27,11 @@ export function isBlockedAddress(address: string): boolean {
   const lower = address.toLowerCase();
   const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(lower);
   if (mapped) return v4Blocked(mapped[1] as string);
+  const mappedHex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/.exec(lower);
+  if (mappedHex) {
+    const [high, low] = [Number.parseInt(mappedHex[1] as string, 16), Number.parseInt(mappedHex[2] as string, 16)];
+    return v4Blocked(`${high >> 8}.${high & 255}.${low >> 8}.${low & 255}`);
+  }
   if (lower === "::" || lower === "::1") return true;
   const first = Number.parseInt(lower.split(":")[0] || "0", 16);
   return (first & 0xffc0) === 0xfe80 || (first & 0xfe00) === 0xfc00 || (first & 0xff00) === 0xff00;

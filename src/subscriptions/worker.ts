@@ -147,6 +147,8 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
   function startPump(id: string) {
     let wake: () => void = () => undefined;
     let dirty = true;
+    // Deliveries settled so far: what was read before one settled may be stale (already sent, or now waiting).
+    let settled = 0;
     const inFlight = new Map<string, Promise<void>>();
     const pump = {
       wake: () => {
@@ -167,6 +169,7 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
     const loop = async () => {
       while (running && held.has(id)) {
         dirty = false;
+        const epoch = settled;
         try {
           const sub = await getSubscription(sql, id);
           const state = await readState(sql, id);
@@ -177,11 +180,13 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
           if (waitMs <= 0) {
             const slots = (state.failures > 0 ? 1 : settings.maxInFlight) - inFlight.size;
             const heads = slots > 0 ? await queueHeads(sql, id, slots + inFlight.size) : [];
+            if (settled !== epoch) continue;
             for (const head of heads.filter((h) => !inFlight.has(h.orderKey)).slice(0, Math.max(0, slots))) {
               sent++;
               const job = deliver(sub, head)
                 .catch((error) => logger.warn({ err: error, subscriptionId: id }, "delivery bookkeeping failed"))
                 .finally(() => {
+                  settled++;
                   inFlight.delete(head.orderKey);
                   pump.wake();
                 });
