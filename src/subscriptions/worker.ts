@@ -65,15 +65,16 @@ export type SubscriptionWorker = ReturnType<typeof createSubscriptionWorker>;
 
 export function createSubscriptionWorker(deps: WorkerDeps) {
   const { sql, settings, logger } = deps;
-  const pumps = new Map<string, { wake: () => void; done: Promise<void> }>();
+  const pumps = new Map<string, { wake: () => void; logMoved: () => void; done: Promise<void> }>();
   let held = new Set<string>();
   let running = false;
   let timer: ReturnType<typeof setTimeout> | undefined;
   let unsubscribe: () => void = () => undefined;
   let ticking: Promise<void> = Promise.resolve();
 
+  /** The log (or a checkpoint) may have moved: every pump reads it again. */
   const wakeAll = () => {
-    for (const p of pumps.values()) p.wake();
+    for (const p of pumps.values()) p.logMoved();
   };
 
   async function tick() {
@@ -118,8 +119,7 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
     return page.caughtUp;
   }
 
-  async function deliver(sub: SubscriptionRow, event: PendingEvent) {
-    const secrets = await validSecrets(sql, sub.id);
+  async function deliver(sub: SubscriptionRow, event: PendingEvent, secrets: readonly string[]) {
     const result = await sendWebhook({
       url: sub.url,
       eventId: event.eventId,
@@ -147,6 +147,8 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
   function startPump(id: string) {
     let wake: () => void = () => undefined;
     let dirty = true;
+    // Whether the log may hold events not read yet (a delivery settling does not move it).
+    let unread = true;
     // Deliveries settled so far: what was read before one settled may be stale (already sent, or now waiting).
     let settled = 0;
     const inFlight = new Map<string, Promise<void>>();
@@ -154,6 +156,10 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
       wake: () => {
         dirty = true;
         wake();
+      },
+      logMoved: () => {
+        unread = true;
+        pump.wake();
       },
       done: Promise.resolve(),
     };
@@ -174,16 +180,23 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
           const sub = await getSubscription(sql, id);
           const state = await readState(sql, id);
           if (!sub || !sub.enabled || !state) break;
-          const caughtUp = (await pendingCount(sql, id)) >= QUEUE_CAP ? true : await fill(sub, state);
+          let caughtUp = true;
+          if (unread && (await pendingCount(sql, id)) < QUEUE_CAP) {
+            unread = false;
+            caughtUp = await fill(sub, state);
+            if (!caughtUp) unread = true;
+          }
           const waitMs = state.nextAttemptAt ? state.nextAttemptAt.getTime() - Date.now() : 0;
           let sent = 0;
           if (waitMs <= 0) {
             const slots = (state.failures > 0 ? 1 : settings.maxInFlight) - inFlight.size;
+            const secrets = slots > 0 ? await validSecrets(sql, id) : [];
             const heads = slots > 0 ? await queueHeads(sql, id, slots + inFlight.size) : [];
+            // No await from here to the dispatch: a delivery settling in between would make the heads stale.
             if (settled !== epoch) continue;
             for (const head of heads.filter((h) => !inFlight.has(h.orderKey)).slice(0, Math.max(0, slots))) {
               sent++;
-              const job = deliver(sub, head)
+              const job = deliver(sub, head, secrets)
                 .catch((error) => logger.warn({ err: error, subscriptionId: id }, "delivery bookkeeping failed"))
                 .finally(() => {
                   settled++;

@@ -26,6 +26,8 @@ export interface Receiver {
   url: string;
   /** Everything received so far, in arrival order. */
   records(): Received[];
+  /** How many requests it answered with a 2xx (cheap: no parsing). */
+  acknowledged(): number;
   /** Changes what it answers. */
   answer(mode: { status?: number; delayMs?: number; retryAfter?: string | null }): Promise<void>;
   /** Kills the process: connections are refused until `restart`. */
@@ -73,6 +75,10 @@ export async function startReceiver(mode: { status?: number; delayMs?: number } 
           const r = JSON.parse(line) as Omit<Received, "payload">;
           return { ...r, payload: JSON.parse(r.body) as Received["payload"] };
         });
+    },
+    acknowledged() {
+      if (!existsSync(log)) return 0;
+      return readFileSync(log, "utf8").match(/"status":2\d\d\}$/gm)?.length ?? 0;
     },
     async answer(m) {
       const response = await fetch(`${receiver.url}/_control`, { method: "POST", body: JSON.stringify(m) });
