@@ -58,6 +58,11 @@ describe("a subscription", () => {
     const log = (await (await h.request(`/api/subscriptions/${subscription.id}/deliveries`, { as: account.userId })).json()) as { items: Json[] };
     expect(log.items[0]).toMatchObject({ eventId: r.id, status: "delivered", responseCode: 200, attempt: 1, type: "message.created", error: null });
     expect(log.items[0]?.durationMs).toEqual(expect.any(Number));
+
+    const ready = (await (await h.app.request("/ready")).json()) as { subscriptions: Json[] };
+    expect(ready.subscriptions).toContainEqual({ subscriptionId: subscription.id, pendingEvents: 0, lagMs: 0, failures: 0 });
+    const shown = (await (await h.request(`/api/subscriptions/${subscription.id}`, { as: account.userId })).json()) as Json;
+    expect(shown.delivery).toMatchObject({ pending: 0, lagMs: 0, failures: 0, checkpoint: expect.stringMatching(/^\d+-\d+$/) });
   });
 });
 
