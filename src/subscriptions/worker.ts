@@ -172,46 +172,53 @@ export function createSubscriptionWorker(deps: WorkerDeps) {
           resolve();
         };
       });
+    /** Sends the oldest queued event of each free conversation, up to the free slots; how many went. */
+    const dispatch = async (sub: SubscriptionRow, state: DeliveryState, epoch: number): Promise<number | "stale"> => {
+      const slots = (state.failures > 0 ? 1 : settings.maxInFlight) - inFlight.size;
+      if (slots <= 0) return 0;
+      const secrets = await validSecrets(sql, id);
+      const heads = await queueHeads(sql, id, slots + inFlight.size);
+      // No await from here to the sends: a delivery settling in between would make the heads stale.
+      if (settled !== epoch) return "stale";
+      const ready = heads.filter((h) => !inFlight.has(h.orderKey)).slice(0, slots);
+      for (const head of ready) {
+        const job = deliver(sub, head, secrets)
+          .catch((error) => logger.warn({ err: error, subscriptionId: id }, "delivery bookkeeping failed"))
+          .finally(() => {
+            settled++;
+            inFlight.delete(head.orderKey);
+            pump.wake();
+          });
+        inFlight.set(head.orderKey, job);
+      }
+      return ready.length;
+    };
+    /** One look at the subscription: "stop", "again" at once, or how long to sleep. */
+    const round = async (): Promise<"stop" | "again" | number> => {
+      const epoch = settled;
+      const sub = await getSubscription(sql, id);
+      const state = await readState(sql, id);
+      if (!sub || !sub.enabled || !state) return "stop";
+      let caughtUp = true;
+      if (unread && (await pendingCount(sql, id)) < QUEUE_CAP) {
+        unread = false;
+        caughtUp = await fill(sub, state);
+        if (!caughtUp) unread = true;
+      }
+      const waitMs = state.nextAttemptAt ? state.nextAttemptAt.getTime() - Date.now() : 0;
+      const sent = waitMs <= 0 ? await dispatch(sub, state, epoch) : 0;
+      if (sent === "stale" || sent > 0 || !caughtUp) return "again";
+      return waitMs > 0 ? Math.min(waitMs, settings.pollMs) : settings.pollMs;
+    };
     const loop = async () => {
       while (running && held.has(id)) {
         dirty = false;
-        const epoch = settled;
-        try {
-          const sub = await getSubscription(sql, id);
-          const state = await readState(sql, id);
-          if (!sub || !sub.enabled || !state) break;
-          let caughtUp = true;
-          if (unread && (await pendingCount(sql, id)) < QUEUE_CAP) {
-            unread = false;
-            caughtUp = await fill(sub, state);
-            if (!caughtUp) unread = true;
-          }
-          const waitMs = state.nextAttemptAt ? state.nextAttemptAt.getTime() - Date.now() : 0;
-          let sent = 0;
-          if (waitMs <= 0) {
-            const slots = (state.failures > 0 ? 1 : settings.maxInFlight) - inFlight.size;
-            const secrets = slots > 0 ? await validSecrets(sql, id) : [];
-            const heads = slots > 0 ? await queueHeads(sql, id, slots + inFlight.size) : [];
-            // No await from here to the dispatch: a delivery settling in between would make the heads stale.
-            if (settled !== epoch) continue;
-            for (const head of heads.filter((h) => !inFlight.has(h.orderKey)).slice(0, Math.max(0, slots))) {
-              sent++;
-              const job = deliver(sub, head, secrets)
-                .catch((error) => logger.warn({ err: error, subscriptionId: id }, "delivery bookkeeping failed"))
-                .finally(() => {
-                  settled++;
-                  inFlight.delete(head.orderKey);
-                  pump.wake();
-                });
-              inFlight.set(head.orderKey, job);
-            }
-          }
-          if (sent > 0 || !caughtUp) continue;
-          await sleep(waitMs > 0 ? Math.min(waitMs, settings.pollMs) : settings.pollMs);
-        } catch (error) {
+        const next = await round().catch((error) => {
           logger.warn({ err: error, subscriptionId: id }, "subscription pump failed; retrying");
-          await sleep(settings.pollMs);
-        }
+          return settings.pollMs;
+        });
+        if (next === "stop") break;
+        if (next !== "again") await sleep(next);
       }
       await Promise.allSettled(inFlight.values());
       pumps.delete(id);

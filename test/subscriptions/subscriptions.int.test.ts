@@ -160,6 +160,15 @@ describe("secrets, tests and replays", () => {
     expect(await ping.json()).toMatchObject({ delivered: true, responseCode: 200, error: null, eventId: expect.stringMatching(/^evt_ping_/) });
     const pinged = on("/rotation").find((p) => p.payload.type === "ping") as Received;
     expect(verify(newSecret, pinged)).toMatchObject({ type: "ping" });
+    expect(verify(oldSecret, pinged)).toBeTruthy();
+
+    // When the overlap is over (moved to now here), only the new secret signs
+    await h.deps.sql`update subscription_secrets set expires_at = now() where subscription_id = ${subscription.id} and version = 1`;
+    const laterPing = (await (await h.request(`/api/subscriptions/${subscription.id}/test`, { method: "POST", as: account.userId })).json()) as { eventId: string };
+    const last = on("/rotation").find((p) => p.id === laterPing.eventId) as Received;
+    expect(last.signature.split(" ")).toHaveLength(1);
+    expect(verify(newSecret, last)).toBeTruthy();
+    expect(() => verify(oldSecret, last)).toThrow();
   });
 
   test("a replay from a position re-delivers the same event ids, in order per conversation; a replay from a time too", async () => {
