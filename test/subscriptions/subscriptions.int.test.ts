@@ -5,13 +5,16 @@
  * secret rotation, replays with the same ids, the delivery log, 410 and
  * repeated failures disabling a subscription, and two replicas.
  */
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, setDefaultTimeout, test } from "bun:test";
 import { createApp } from "../../src/app";
 import { createSubscriptionWorker } from "../../src/subscriptions";
 import { subscriptionStream } from "../../src/subscriptions/events";
 import { connectAccount, errorShape, newPhone, newUser } from "../messaging/support";
 import { createHarness, type Harness } from "../support/harness";
 import { type Json, type Receiver, type Received, startReceiver, subscribe, until, verify } from "./support";
+
+// Each test waits for deliveries over real HTTP on a shared, loaded machine.
+setDefaultTimeout(30_000);
 
 let h: Harness;
 let receiver: Receiver;
@@ -63,6 +66,22 @@ describe("a subscription", () => {
     expect(ready.subscriptions).toContainEqual({ subscriptionId: subscription.id, pendingEvents: 0, lagMs: 0, failures: 0 });
     const shown = (await (await h.request(`/api/subscriptions/${subscription.id}`, { as: account.userId })).json()) as Json;
     expect(shown.delivery).toMatchObject({ pending: 0, lagMs: 0, failures: 0, checkpoint: expect.stringMatching(/^\d+-\d+$/) });
+  });
+});
+
+describe("account events", () => {
+  test("account.* receives an account's status change with the account view; message.* does not", async () => {
+    const account = await connectAccount(h);
+    const { secret } = await subscribe(h, account.userId, { url: at("/accounts"), events: ["account.*"] });
+    await subscribe(h, account.userId, { url: at("/messages-only"), events: ["message.*"] });
+    await incoming(account.unipileAccountId, "avant le statut");
+    await until(() => delivered("/messages-only").some((d) => textOf(d) === "avant le statut"), 10_000, "the message");
+    await h.control("POST", `/sandbox/accounts/${account.unipileAccountId}/status`, { message: "CREDENTIALS" });
+    const r = await until(() => delivered("/accounts").find((d) => (d.payload.data.account as Json | undefined)?.status === "credentials_required"), 10_000, "the status change");
+    expect(r.payload).toMatchObject({ type: "account.status_changed", data: { account: { accountId: account.accountId, connected: false } } });
+    expect(verify(secret, r)).toBeTruthy();
+    expect(on("/accounts").filter((d) => !d.payload.type.startsWith("account."))).toEqual([]);
+    expect(on("/messages-only").map((d) => d.payload.type)).toEqual(["message.created"]);
   });
 });
 
