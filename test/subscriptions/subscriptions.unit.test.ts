@@ -5,6 +5,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { Webhook } from "standardwebhooks";
+import { loadConfig } from "../../src/config";
 import type { FeedItem } from "../../src/live/feed";
 import { wantsTopic } from "../../src/subscriptions/events";
 import { backoffMs, nextDelayMs, retryAfterMs, verdictAfterFailure } from "../../src/subscriptions/policy";
@@ -63,6 +64,14 @@ describe("targets", () => {
       expect({ a, blocked: isBlockedAddress(a) }).toEqual({ a, blocked: true });
     }
     for (const a of ["8.8.8.8", "172.32.0.1", "93.184.216.34", "2606:4700::1111"]) expect({ a, blocked: isBlockedAddress(a) }).toEqual({ a, blocked: false });
+  });
+
+  test("private targets are allowed by default only in development; SUBSCRIPTIONS_ALLOW_PRIVATE decides otherwise", () => {
+    const allow = (env: Record<string, string>) => loadConfig(env).subscriptions.allowPrivate;
+    expect(allow({ NODE_ENV: "development" })).toBe(true);
+    expect(allow({ NODE_ENV: "test" })).toBe(false);
+    expect(allow({ NODE_ENV: "test", SUBSCRIPTIONS_ALLOW_PRIVATE: "true" })).toBe(true);
+    expect(allow({ NODE_ENV: "development", SUBSCRIPTIONS_ALLOW_PRIVATE: "false" })).toBe(false);
   });
 
   test("only http(s) URLs without credentials", () => {
