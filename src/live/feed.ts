@@ -25,12 +25,32 @@ import type { Projection } from "../projections/projection";
 import { createRowMapper } from "../projections/row-projection";
 
 export const FEED_EVENT_TYPES = [...new Set<string>([...MESSAGING_PROJECTION_EVENT_TYPES, ...ACCOUNT_EVENT_TYPES])];
+/** A history import's start, progress and end: account items too (subscriptions read them; the event stream does not). */
+export const HISTORY_IMPORT_EVENT_TYPES = ["AccountBackfillStarted", "AccountBackfillProgressed", "AccountBackfillCompleted"] as const;
+const ACCOUNT_ITEM_TYPES: readonly string[] = [...ACCOUNT_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 
 export interface FeedItem {
   /** The log position of the event, `<transaction id>-<global position>`. */
   id: string;
   event: "message" | "conversation" | "account";
   data: Record<string, unknown>;
+  /** When the log recorded the event (ISO-8601). */
+  at: string;
+  /** Items with the same key concern the same conversation (or account): their order matters. */
+  orderKey: string;
+  /** For a Unipile webhook, its event name (`message_received`, `message_reaction`, …). */
+  webhookEvent?: string;
+}
+
+export interface ReadFeedOptions {
+  userId: string;
+  after: LogPosition;
+  upTo: LogPosition;
+  limit: number;
+  /** Event types to read. @default FEED_EVENT_TYPES */
+  types?: readonly string[];
+  /** Keeps only some of the user's events (by Unipile account, type). */
+  accept?: (event: RecordedEvent, unipileAccountId: string) => boolean;
 }
 
 export const encodePosition = (p: LogPosition) => `${p.transactionId}-${p.globalPosition}`;
@@ -68,17 +88,15 @@ const accountOf = (event: RecordedEvent): string | null => {
   return typeof id === "string" ? id : null;
 };
 
-export async function readFeed(
-  sql: Sql,
-  options: { userId: string; after: LogPosition; upTo: LogPosition; limit: number },
-): Promise<{ items: FeedItem[]; position: LogPosition; caughtUp: boolean }> {
-  const page = await readAll(sql, { after: options.after, upTo: options.upTo, limit: options.limit, types: FEED_EVENT_TYPES });
+export async function readFeed(sql: Sql, options: ReadFeedOptions): Promise<{ items: FeedItem[]; position: LogPosition; caughtUp: boolean }> {
+  const types = options.types ?? FEED_EVENT_TYPES;
+  const page = await readAll(sql, { after: options.after, upTo: options.upTo, limit: options.limit, types: [...types] });
   const owned = new Set(
     (await sql<{ id: string }[]>`select unipile_account_id as id from accounts where user_id = ${options.userId}`).map((r) => r.id),
   );
   const mine = page.events.filter((e) => {
     const account = accountOf(e);
-    return account !== null && owned.has(account);
+    return account !== null && owned.has(account) && (!options.accept || options.accept(e, account));
   });
   if (mine.length === 0) return { items: [], position: page.position, caughtUp: page.caughtUp };
 
@@ -129,17 +147,22 @@ async function loadRows(sql: Sql, userId: string, plans: Plan[]) {
 
 function itemOf(plan: Plan, rows: Awaited<ReturnType<typeof loadRows>>): FeedItem | null {
   const id = encodePosition(plan.event);
+  const at = plan.event.recordedAt.toISOString();
+  const webhookEvent = (plan.event.data as { raw?: { event?: unknown } } | null)?.raw?.event;
   const message = plan.messageIds.map((m) => rows.messages.get(m)).filter((m): m is MessageRow => m !== undefined).at(-1);
   const conversation = plan.chatIds.map((c) => rows.conversations.get(c)).find((c) => c !== undefined) ?? null;
   if (message) {
     const conv = conversation ?? [...rows.conversations.values()].find((c) => c.id === message.conversationId) ?? null;
     if (!conv) return null;
-    return { id, event: "message", data: { type: plan.event.type, message: messageView(message, conv.readUpTo), conversation: conversationView(conv) } };
+    const data = { type: plan.event.type, message: messageView(message, conv.readUpTo), conversation: conversationView(conv) };
+    return { id, event: "message", data, at, orderKey: `conversation:${conv.id}`, ...(typeof webhookEvent === "string" ? { webhookEvent } : {}) };
   }
-  if (conversation) return { id, event: "conversation", data: { type: plan.event.type, conversation: conversationView(conversation) } };
+  if (conversation) {
+    return { id, event: "conversation", data: { type: plan.event.type, conversation: conversationView(conversation) }, at, orderKey: `conversation:${conversation.id}` };
+  }
   const account = rows.accounts.get(plan.unipileAccountId);
-  if (account && ACCOUNT_EVENT_TYPES.includes(plan.event.type as (typeof ACCOUNT_EVENT_TYPES)[number])) {
-    return { id, event: "account", data: { type: plan.event.type, account: accountView(account) } };
+  if (account && ACCOUNT_ITEM_TYPES.includes(plan.event.type)) {
+    return { id, event: "account", data: { type: plan.event.type, account: accountView(account) }, at, orderKey: `account:${account.unipileAccountId}` };
   }
   return null;
 }

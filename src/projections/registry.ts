@@ -4,8 +4,9 @@
  */
 import { accountsProjection } from "../accounts/accounts-projection";
 import { messagingProjection } from "../messaging/messaging-projection";
+import { subscriptionsProjection } from "../subscriptions/projection";
 import type { Projection } from "./projection";
 
 export function allProjections(): Projection[] {
-  return [accountsProjection, messagingProjection];
+  return [accountsProjection, messagingProjection, subscriptionsProjection];
 }

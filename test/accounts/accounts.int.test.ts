@@ -332,7 +332,8 @@ describe("replay", () => {
     for (const projection of h.deps.projections) {
       const report = await verifyProjection(h.deps.sql, projection);
       expect(report.tables.map((t) => [t.table, t.differing])).toEqual(projection.tables.map((table) => [table, 0]));
-      expect(report.tables[0]?.liveRows).toBeGreaterThan(5);
+      // This file makes accounts (and their messaging rows), not webhook subscriptions.
+      if (projection.name !== "subscriptions") expect(report.tables[0]?.liveRows).toBeGreaterThan(5);
     }
   });
 

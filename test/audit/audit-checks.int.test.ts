@@ -98,6 +98,12 @@ describe("what the log records", () => {
     await liveAccount(owner, accountId, (a) => a.status === "credentials_required");
     const again = await h.request(`/api/unipile/account/reconnect?accountId=${accountId}`, { method: "POST", ...auth });
     const { qrCode: secondQr } = (await again.json()) as Connection;
+    const subscribed = await h.request("/api/subscriptions", { method: "POST", headers: { ...auth.headers, "content-type": "application/json" }, body: JSON.stringify({ url: "http://127.0.0.1:9/hooks", events: ["message.*"] }) });
+    const { secret: subscriptionSecret, subscription } = (await subscribed.json()) as { secret: string; subscription: { id: string } };
+    const rotation = await h.request(`/api/subscriptions/${subscription.id}/rotate-secret`, { method: "POST", ...auth });
+    const { secret: rotatedSecret } = (await rotation.json()) as { secret: string };
+    expect([subscriptionSecret, rotatedSecret]).toEqual([expect.stringMatching(/^whsec_/), expect.stringMatching(/^whsec_/)]);
+    expect((await h.request(`/api/subscriptions/${subscription.id}`, { method: "DELETE", ...auth })).status).toBe(200);
     expect((await h.request(`/api/unipile/account?accountId=${accountId}`, { method: "DELETE", ...auth })).status).toBe(200);
     await settledAccount(h, unipileId);
 
@@ -124,7 +130,19 @@ describe("what the log records", () => {
     const incoming = mine.find((e) => e.metadata.source === "webhook" && JSON.stringify(e.data).includes("Bonjour"));
     expect(incoming?.data).toMatchObject({ raw: { event: "message_received", account_id: unipileId } });
 
-    const secrets = { webhookSecret: TEST_WEBHOOK_SECRET, jwtSecret: TEST_JWT_SECRET, unipileAccessToken: TOKEN, userJwt: jwt, auditorJwt, firstQr: connection.qrCode, secondQr };
+    expect(events.filter((e) => e.streamId === `subscription:${subscription.id}`).map((e) => e.type)).toEqual(["SubscriptionCreated", "SubscriptionSecretRotated", "SubscriptionDeleted"]);
+    const secrets = {
+      webhookSecret: TEST_WEBHOOK_SECRET,
+      jwtSecret: TEST_JWT_SECRET,
+      unipileAccessToken: TOKEN,
+      userJwt: jwt,
+      auditorJwt,
+      firstQr: connection.qrCode,
+      secondQr,
+      subscriptionSecret,
+      rotatedSubscriptionSecret: rotatedSecret,
+      subscriptionSecretKey: subscriptionSecret.slice("whsec_".length),
+    };
     const everyEvent = events.map((e) => JSON.stringify([e.data, e.metadata])).join("\n");
     const leaked = Object.entries(secrets).filter(([, secret]) => everyEvent.includes(secret));
     expect(leaked.map(([name]) => name)).toEqual([]);

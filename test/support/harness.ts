@@ -54,6 +54,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     UNIPILE_WEBHOOK_SECRET: TEST_WEBHOOK_SECRET,
     UNIPILE_TIMEOUT_MS: "3000",
     PROJECTION_POLL_MS: "50",
+    SUBSCRIPTIONS_ALLOW_PRIVATE: "true",
     ...env,
   });
   const logs: string[] = [];
@@ -95,6 +96,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     control: (method, path, body) => control(sandbox.url, method, path, body),
     async close() {
       await deps.live.closeAll();
+      await deps.subscriptions.worker.stop();
       await deps.accountMonitor.stop();
       await deps.sync.stop();
       await deps.messaging.fetcher.stop();

@@ -1,0 +1,164 @@
+/**
+ * @module subscriptions/routes
+ * `/api/subscriptions`: a user's webhook subscriptions (create, list, read,
+ * change, delete), secret rotation, a test ping, the delivery log and
+ * replays. Another user's subscription answers 404 like a missing one.
+ */
+import type { Context, Hono, MiddlewareHandler } from "hono";
+import { z } from "zod";
+import type { Sql } from "../db/client";
+import { LOG_START, type LogPosition } from "../event-store/event";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+import type { ApiDocs } from "../http/openapi";
+import { validate } from "../http/validation";
+import { decodePosition } from "../live/feed";
+import { SUBSCRIPTION_EVENT_NAMES } from "./events";
+import { deliveryStatus, getSubscriptionForUser, listDeliveries, listSubscriptionsForUser } from "./queries";
+import type { SubscriptionService } from "./service";
+import { sendWebhook } from "./send";
+import { logAttempt, rewind, validSecrets } from "./store";
+import type { SubscriptionRow } from "./subscription-evolve";
+import { pingPayload } from "./topics";
+import { checkTarget } from "./url-guard";
+import { DeliverySchema, RotatedSchema, SubscriptionSchema, subscriptionView, TestResultSchema } from "./views";
+
+export interface SubscriptionRoutesDeps {
+  sql: Sql;
+  service: SubscriptionService;
+  authenticated: MiddlewareHandler<AppEnv>;
+  allowPrivate: boolean;
+  timeoutMs: number;
+  /** Wakes the local worker (a replay, a re-enable). */
+  nudge: () => void;
+}
+
+const EventName = z.string().refine((e) => SUBSCRIPTION_EVENT_NAMES.includes(e), { message: `must be one of ${SUBSCRIPTION_EVENT_NAMES.join(", ")}` });
+const Settings = z.object({
+  url: z.string().max(2000),
+  events: z.array(EventName).min(1).max(20),
+  accountIds: z.array(z.string().min(1).max(200)).max(100).nullable().optional().describe("The caller's accounts (accountId or accountIdentifier); all of them when left out"),
+  description: z.string().max(500).default(""),
+  enabled: z.boolean().default(true),
+});
+const Patch = z.object({
+  url: z.string().max(2000).optional(),
+  events: z.array(EventName).min(1).max(20).optional(),
+  accountIds: z.array(z.string().min(1).max(200)).max(100).nullable().optional(),
+  description: z.string().max(500).optional(),
+  enabled: z.boolean().optional(),
+}).refine((p) => Object.keys(p).length > 0, { message: "nothing to change" });
+const IdParam = z.object({ id: z.uuid({ error: "the subscription id must be a UUID" }) });
+const DeliveriesQuery = z.object({ limit: z.coerce.number().int().min(1).max(500).default(100), before: z.coerce.number().int().min(1).optional() });
+const Replay = z.object({ from: z.string().min(1).max(60).describe("A log position `<txid>-<pos>`, an event id `evt_<txid>_<pos>` (both inclusive), or an ISO-8601 time") });
+
+const notFound = () => new ApiError("SUBSCRIPTION_NOT_FOUND", "No such subscription.");
+
+export function registerSubscriptionRoutes(app: Hono<AppEnv>, deps: SubscriptionRoutesDeps, docs: ApiDocs) {
+  const { sql, service, authenticated } = deps;
+  const tags = ["subscriptions"];
+  const actor = (c: Context<AppEnv>) => ({ userId: c.get("principal").userId, requestId: c.get("requestId") });
+  const owned = async (c: Context<AppEnv>, id: string) => {
+    const row = await getSubscriptionForUser(sql, id, c.get("principal").userId);
+    if (!row) throw notFound();
+    return row;
+  };
+  const checkUrl = async (url: string) => {
+    const checked = await checkTarget(url, deps.allowPrivate);
+    if (!checked.ok) throw new ApiError("VALIDATION_FAILED", `The url ${checked.reason}.`, [{ path: "url", message: checked.reason }]);
+  };
+  /** The caller's accounts, as Unipile account ids; anything else is refused. */
+  const ownAccounts = async (userId: string, given: string[] | null | undefined) => {
+    if (!given) return given ?? null;
+    const rows = await sql<{ id: string; unipile_account_id: string }[]>`
+      select id::text, unipile_account_id from accounts where user_id = ${userId} and (unipile_account_id = any(${given}) or id::text = any(${given}))
+    `;
+    const known = new Map(rows.flatMap((r) => [[r.id, r.unipile_account_id], [r.unipile_account_id, r.unipile_account_id]] as const));
+    const unknown = given.filter((g) => !known.has(g));
+    if (unknown.length) throw new ApiError("VALIDATION_FAILED", "accountIds names accounts the caller does not have.", [{ path: "accountIds", message: `unknown: ${unknown.join(", ")}` }]);
+    return [...new Set(given.map((g) => known.get(g) as string))];
+  };
+  const view = async (row: SubscriptionRow) => subscriptionView(row, await deliveryStatus(sql, row.id));
+
+  docs.add({ method: "post", path: "/api/subscriptions", summary: "Subscribe a URL to the caller's events; the signing secret is shown once", tags, body: Settings, responses: { 201: { description: "Created", schema: RotatedSchema } } });
+  app.post("/api/subscriptions", authenticated, validate("json", Settings), async (c) => {
+    const body = c.req.valid("json");
+    await checkUrl(body.url);
+    const accountIds = await ownAccounts(c.get("principal").userId, body.accountIds);
+    const created = await service.create(actor(c), { ...body, accountIds });
+    return c.json({ subscription: await view(created.subscription), secret: created.secret, previousValidUntil: null }, 201);
+  });
+
+  docs.add({ method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tags, responses: { 200: { description: "List", schema: z.object({ items: z.array(SubscriptionSchema) }) } } });
+  app.get("/api/subscriptions", authenticated, async (c) => {
+    const rows = await listSubscriptionsForUser(sql, c.get("principal").userId);
+    return c.json({ items: await Promise.all(rows.map(view)) });
+  });
+
+  docs.add({ method: "get", path: "/api/subscriptions/:id", summary: "One subscription, with its delivery lag", tags, params: IdParam, responses: { 200: { description: "The subscription", schema: SubscriptionSchema } } });
+  app.get("/api/subscriptions/:id", authenticated, validate("param", IdParam), async (c) => c.json(await view(await owned(c, c.req.valid("param").id))));
+
+  docs.add({ method: "patch", path: "/api/subscriptions/:id", summary: "Change a subscription (enabled: true re-enables a disabled one)", tags, params: IdParam, body: Patch, responses: { 200: { description: "Changed", schema: SubscriptionSchema } } });
+  app.patch("/api/subscriptions/:id", authenticated, validate("param", IdParam), validate("json", Patch), async (c) => {
+    const { id } = c.req.valid("param");
+    await owned(c, id);
+    const changes = c.req.valid("json");
+    if (changes.url !== undefined) await checkUrl(changes.url);
+    const accountIds = changes.accountIds === undefined ? undefined : await ownAccounts(c.get("principal").userId, changes.accountIds);
+    const row = await service.update(actor(c), id, { ...changes, ...(accountIds === undefined ? {} : { accountIds }) });
+    if (!row) throw notFound();
+    deps.nudge();
+    return c.json(await view(row));
+  });
+
+  docs.add({ method: "delete", path: "/api/subscriptions/:id", summary: "Delete a subscription (queued deliveries are dropped)", tags, params: IdParam, responses: { 200: { description: "Deleted", schema: z.object({ deleted: z.literal(true) }) } } });
+  app.delete("/api/subscriptions/:id", authenticated, validate("param", IdParam), async (c) => {
+    if (!(await service.delete(actor(c), c.req.valid("param").id))) throw notFound();
+    return c.json({ deleted: true as const });
+  });
+
+  docs.add({ method: "post", path: "/api/subscriptions/:id/rotate-secret", summary: "A new signing secret (shown once); the previous one stays valid during the overlap", tags, params: IdParam, responses: { 200: { description: "Rotated", schema: RotatedSchema } } });
+  app.post("/api/subscriptions/:id/rotate-secret", authenticated, validate("param", IdParam), async (c) => {
+    const rotated = await service.rotateSecret(actor(c), c.req.valid("param").id);
+    if (!rotated) throw notFound();
+    return c.json({ subscription: await view(rotated.subscription), secret: rotated.secret, previousValidUntil: rotated.previousValidUntil });
+  });
+
+  docs.add({ method: "post", path: "/api/subscriptions/:id/test", summary: "Send a signed ping now and say how the receiver answered", tags, params: IdParam, responses: { 200: { description: "The attempt", schema: TestResultSchema } } });
+  app.post("/api/subscriptions/:id/test", authenticated, validate("param", IdParam), async (c) => {
+    const row = await owned(c, c.req.valid("param").id);
+    const payload = pingPayload(`evt_ping_${crypto.randomUUID().replaceAll("-", "")}`, new Date().toISOString());
+    const result = await sendWebhook({ url: row.url, eventId: payload.id, body: JSON.stringify(payload), secrets: await validSecrets(sql, row.id), timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate, now: () => new Date() });
+    await logAttempt(sql, row.id, payload.id, "ping", result, "api");
+    return c.json({ eventId: payload.id, delivered: result.ok, responseCode: result.statusCode, durationMs: result.durationMs, error: result.error });
+  });
+
+  docs.add({ method: "get", path: "/api/subscriptions/:id/deliveries", summary: "Delivery attempts, newest first", tags, params: IdParam, query: DeliveriesQuery, responses: { 200: { description: "Attempts", schema: z.object({ items: z.array(DeliverySchema) }) } } });
+  app.get("/api/subscriptions/:id/deliveries", authenticated, validate("param", IdParam), validate("query", DeliveriesQuery), async (c) => {
+    const row = await owned(c, c.req.valid("param").id);
+    const items = await listDeliveries(sql, row.id, c.req.valid("query"));
+    return c.json({ items: items.map(({ id: _id, ...rest }) => ({ ...rest, attemptId: _id })) });
+  });
+
+  docs.add({ method: "post", path: "/api/subscriptions/:id/replay", summary: "Deliver again from a point in the log (same event ids: receivers dedupe)", tags, params: IdParam, body: Replay, responses: { 200: { description: "Replay scheduled", schema: z.object({ from: z.string() }) } } });
+  app.post("/api/subscriptions/:id/replay", authenticated, validate("param", IdParam), validate("json", Replay), async (c) => {
+    const row = await owned(c, c.req.valid("param").id);
+    const start = await replayStart(sql, c.req.valid("json").from);
+    await rewind(sql, row.id, start);
+    deps.nudge();
+    return c.json({ from: `${start.transactionId}-${start.globalPosition}` });
+  });
+}
+
+/** The checkpoint a replay restarts after: just before the given position, or before the first event at or after the time. */
+async function replayStart(sql: Sql, from: string): Promise<LogPosition> {
+  const position = decodePosition(from.replace(/^evt_(\d+)_(\d+)$/, "$1-$2"));
+  if (position) return { transactionId: position.transactionId, globalPosition: Math.max(0, position.globalPosition - 1) };
+  const time = Date.parse(from);
+  if (!/^\d{4}-\d\d-\d\d/.test(from) || Number.isNaN(time)) throw new ApiError("VALIDATION_FAILED", "from must be a log position, an event id or an ISO-8601 time.");
+  const [before] = await sql<{ xid: string; pos: number }[]>`
+    select transaction_id::text as xid, global_position as pos from events
+    where recorded_at < ${new Date(time)} order by transaction_id desc, global_position desc limit 1
+  `;
+  return before ? { transactionId: before.xid, globalPosition: before.pos } : LOG_START;
+}

@@ -1,0 +1,129 @@
+/**
+ * @module subscriptions/service
+ * Subscription commands: each is an event on the subscription's stream
+ * (read → fold → check → append at the read version), then the projection is
+ * awaited so the answer shows the change. Secrets go to their own table,
+ * never to the log. A user only ever reaches their own subscriptions.
+ */
+import type { Sql } from "../db/client";
+import type { EventStore } from "../event-store";
+import type { EventMetadata, LogPosition, RecordedEvent } from "../event-store/event";
+import type { Clock } from "../lib/clock";
+import type { IdGenerator } from "../lib/ids";
+import type { ProjectionRunner } from "../projections/runner";
+import { isSubscriptionEvent, type SubscriptionEvent, type SubscriptionSettings, subscriptionStream } from "./events";
+import { newSigningSecret } from "./signing";
+import { dropDeliveryState, ensureStates, storeSecret } from "./store";
+import { evolveSubscription, type SubscriptionRow } from "./subscription-evolve";
+
+export interface Actor {
+  userId: string;
+  requestId?: string;
+}
+
+export interface SubscriptionServiceDeps {
+  sql: Sql;
+  eventStore: EventStore;
+  runner: ProjectionRunner;
+  clock: Clock;
+  ids: IdGenerator;
+  /** How long the previous secret stays valid after a rotation. */
+  secretOverlapMs: number;
+}
+
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
+
+const positionOf = (e: RecordedEvent): LogPosition => ({ transactionId: e.transactionId, globalPosition: e.globalPosition });
+
+export function createSubscriptionService(deps: SubscriptionServiceDeps) {
+  const { eventStore, clock } = deps;
+  const metadata = (actor: Actor | "system"): EventMetadata =>
+    actor === "system"
+      ? { source: "system", actor: "system", receivedAt: clock.now().toISOString() }
+      : { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };
+
+  async function load(subscriptionId: string) {
+    const streamId = subscriptionStream(subscriptionId);
+    const events = await eventStore.readStream(streamId);
+    let row: SubscriptionRow | null = null;
+    for (const e of events) if (isSubscriptionEvent(e)) row = evolveSubscription(row, e as unknown as SubscriptionEvent, positionOf(e));
+    return { row, version: events.length, streamId };
+  }
+
+  /** Appends what `decide` returns for the current row; null when the subscription is not the actor's (or gone). */
+  async function handle(
+    subscriptionId: string,
+    actor: Actor | "system",
+    decide: (row: SubscriptionRow) => SubscriptionEvent[],
+  ): Promise<SubscriptionRow | null> {
+    for (let attempt = 0; ; attempt++) {
+      const { row, version, streamId } = await load(subscriptionId);
+      if (!row || (actor !== "system" && row.userId !== actor.userId)) return null;
+      const events = decide(row);
+      if (events.length === 0) return row;
+      const appended = await eventStore.appendToStream(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata: metadata(actor) })), { expectedVersion: version });
+      if (appended.ok) {
+        await deps.runner.waitFor({ transactionId: appended.value.transactionId, globalPosition: appended.value.globalPositions.at(-1) ?? 0 });
+        return (await load(subscriptionId)).row ?? row;
+      }
+      if (appended.error.code !== "STREAM_VERSION_CONFLICT" || attempt >= 4) throw new Error(`subscription command failed: ${appended.error.code}`);
+    }
+  }
+
+  return {
+    async create(actor: Actor, settings: SubscriptionSettings): Promise<{ subscription: SubscriptionRow; secret: string }> {
+      const subscriptionId = deps.ids.uuid();
+      const secret = newSigningSecret();
+      await storeSecret(deps.sql, { subscriptionId, version: 1, secret });
+      const event: SubscriptionEvent = {
+        type: "SubscriptionCreated",
+        data: { ...settings, subscriptionId, userId: actor.userId, secretVersion: 1, at: clock.now().toISOString() },
+      };
+      const appended = await eventStore.appendToStream(subscriptionStream(subscriptionId), [{ ...event, metadata: metadata(actor) }], { expectedVersion: 0 });
+      if (!appended.ok) throw new Error(`subscription creation failed: ${appended.error.code}`);
+      await deps.runner.waitFor({ transactionId: appended.value.transactionId, globalPosition: appended.value.globalPositions[0] ?? 0 });
+      await ensureStates(deps.sql);
+      const { row } = await load(subscriptionId);
+      if (!row) throw new Error("subscription creation was not recorded");
+      return { subscription: row, secret };
+    },
+
+    async update(actor: Actor, subscriptionId: string, changes: Partial<SubscriptionSettings>): Promise<SubscriptionRow | null> {
+      const updated = await handle(subscriptionId, actor, () => [
+        { type: "SubscriptionUpdated", data: { ...changes, subscriptionId, at: clock.now().toISOString() } },
+      ]);
+      if (updated && changes.enabled === true) {
+        await deps.sql`update subscription_delivery_state set failures = 0, failing_since = null, next_attempt_at = null where subscription_id = ${subscriptionId}`;
+      }
+      return updated;
+    },
+
+    /** A new current secret; the previous one stays valid for the overlap. */
+    async rotateSecret(actor: Actor, subscriptionId: string): Promise<{ subscription: SubscriptionRow; secret: string; previousValidUntil: string } | null> {
+      const { row } = await load(subscriptionId);
+      if (!row || row.userId !== actor.userId) return null;
+      const version = row.secretVersion + 1;
+      const secret = newSigningSecret();
+      const previousValidUntil = new Date(clock.now().getTime() + deps.secretOverlapMs).toISOString();
+      await storeSecret(deps.sql, { subscriptionId, version, secret, previousValidForMs: deps.secretOverlapMs });
+      const rotated = await handle(subscriptionId, actor, () => [
+        { type: "SubscriptionSecretRotated", data: { subscriptionId, secretVersion: version, previousValidUntil, at: clock.now().toISOString() } },
+      ]);
+      return rotated ? { subscription: rotated, secret, previousValidUntil } : null;
+    },
+
+    async delete(actor: Actor, subscriptionId: string): Promise<boolean> {
+      const deleted = await handle(subscriptionId, actor, () => [{ type: "SubscriptionDeleted", data: { subscriptionId, at: clock.now().toISOString() } }]);
+      if (!deleted) return false;
+      await dropDeliveryState(deps.sql, subscriptionId);
+      return true;
+    },
+
+    /** The delivery worker gives up on a subscription: recorded with the reason. */
+    async disable(subscriptionId: string, input: { reason: string; failures: number; lastError: string | null }): Promise<void> {
+      await handle(subscriptionId, "system", (row) =>
+        row.enabled ? [{ type: "SubscriptionDisabled", data: { subscriptionId, ...input, at: clock.now().toISOString() } }] : [],
+      );
+    },
+  };
+}
