@@ -17,7 +17,7 @@ import postgres from "postgres";
 import { signToken } from "../../src/http/auth";
 import { type Outcome, startLoad } from "./load";
 import { startPostgres, stopPostgres } from "./postgres-control";
-import { baseEnv, type Child, createResources, describeOutput, exitWithin, getStatus, readPostmasterPid, ROOT, STOP_DEADLINE_MS, spawnService, waitFor } from "./support";
+import { baseEnv, type Child, createResources, describeOutput, developmentEnv, exitWithin, getStatus, readPostmasterPid, ROOT, STOP_DEADLINE_MS, spawnService, waitFor } from "./support";
 
 const ROUNDS = Number(process.env.OUTAGE_ROUNDS ?? 3);
 const ANSWER_WITHIN_MS = 3000;
@@ -42,14 +42,7 @@ beforeAll(async () => {
   base = `http://127.0.0.1:${port}`;
   child = resources.track(
     spawnService({
-      ...baseEnv(),
-      NODE_ENV: "development",
-      LOG_LEVEL: "info",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      EMBEDDED_POSTGRES_PORT: String(postgresPort),
-      EMBEDDED_POSTGRES_DIR: pgDir,
+      ...developmentEnv({ port, sandboxPort, postgresPort }, pgDir, dir),
       AUTH_JWT_SECRET: JWT_SECRET,
       UNIPILE_WEBHOOK_SECRET: WEBHOOK_SECRET,
       READY_MAX_LAG_EVENTS: "0",

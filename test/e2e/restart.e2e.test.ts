@@ -9,9 +9,9 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import {
-  baseEnv,
   type Child,
   createResources,
+  developmentEnv,
   describeOutput,
   exitWithin,
   getStatus,
@@ -37,17 +37,7 @@ beforeAll(async () => {
   const dir = resources.newTempDir();
   pgDir = join(dir, "pg");
   base = `http://127.0.0.1:${port}`;
-  env = {
-    ...baseEnv(),
-    NODE_ENV: "development",
-    LOG_LEVEL: "info",
-    HOST: "127.0.0.1",
-    PORT: String(port),
-    SANDBOX_PORT: String(sandboxPort),
-    EMBEDDED_POSTGRES_PORT: String(postgresPort),
-    EMBEDDED_POSTGRES_DIR: pgDir,
-    AUTH_DEV_SECRET_FILE: join(dir, "dev-auth-secret"),
-  };
+  env = developmentEnv({ port, sandboxPort, postgresPort }, pgDir, dir);
 });
 
 afterAll(() => resources.cleanUp(), 60_000);

@@ -16,6 +16,7 @@ import {
   canConnect,
   type Child,
   createResources,
+  developmentEnv,
   describeOutput,
   exitWithin,
   getStatus,
@@ -52,17 +53,7 @@ describe("the service process (bun src/main.ts) with nothing configured", () => 
   test("starts the embedded Postgres, the sandbox and the HTTP server: /health and /ready are 200 within 30 s", async () => {
     [port, sandboxPort, postgresPort] = (await resources.ports(3)) as [number, number, number];
     dataDir = newTempDir();
-    const env = {
-      ...baseEnv(),
-      NODE_ENV: "development",
-      LOG_LEVEL: "info",
-      HOST: "127.0.0.1",
-      PORT: String(port),
-      SANDBOX_PORT: String(sandboxPort),
-      EMBEDDED_POSTGRES_PORT: String(postgresPort),
-      EMBEDDED_POSTGRES_DIR: dataDir,
-      AUTH_DEV_SECRET_FILE: join(dataDir, "dev-auth-secret"),
-    };
+    const env = developmentEnv({ port, sandboxPort, postgresPort }, dataDir);
     expect(env).not.toHaveProperty("DATABASE_URL");
 
     const started = Date.now();

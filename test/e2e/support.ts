@@ -67,6 +67,25 @@ export function baseEnv(): Record<string, string> {
   return env;
 }
 
+/**
+ * A development-mode service on loopback ports of its own: the embedded
+ * Postgres and the sandbox on the given ports, their data (and the
+ * development secret) under `dataDir`.
+ */
+export function developmentEnv(ports: { port: number; sandboxPort: number; postgresPort: number }, postgresDir: string, secretDir = postgresDir): Record<string, string> {
+  return {
+    ...baseEnv(),
+    NODE_ENV: "development",
+    LOG_LEVEL: "info",
+    HOST: "127.0.0.1",
+    PORT: String(ports.port),
+    SANDBOX_PORT: String(ports.sandboxPort),
+    EMBEDDED_POSTGRES_PORT: String(ports.postgresPort),
+    EMBEDDED_POSTGRES_DIR: postgresDir,
+    AUTH_DEV_SECRET_FILE: join(secretDir, "dev-auth-secret"),
+  };
+}
+
 /** A running child with its stdout and stderr collected as they arrive. */
 export interface Child {
   proc: Bun.Subprocess<"ignore", "pipe", "pipe">;
