@@ -3,6 +3,7 @@ import { createEventStore, type EventStore, type NewStreamEvent } from "../../sr
 import { messagingProjection } from "../../src/messaging/messaging-projection";
 import { createProjectionRunner, projectionStatus, rebuildProjection, verifyProjection } from "../../src/projections";
 import { counterProjection, createCounterTable, type CounterRow } from "../support/counter-projection";
+import { logVisible } from "../support/log-visible";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let tdb: TestDatabase;
@@ -67,6 +68,7 @@ describe("projection runner", () => {
       await store.appendFacts([fact(`${prefix}${i}`)]);
       await runner.runOnce();
     }
+    await logVisible(tdb.sql);
     await runner.runOnce();
 
     // Then
@@ -82,6 +84,7 @@ describe("projection runner", () => {
     await createCounterTable(tdb.sql, table);
     const prefix = `crash:${crypto.randomUUID()}:`;
     for (let i = 0; i < 25; i++) await store.appendFacts([fact(`${prefix}${i % 5}`)]);
+    await logVisible(tdb.sql);
 
     let batches = 0;
     const crashing = counterProjection({
@@ -228,6 +231,7 @@ describe("rebuild and verify", () => {
     await createCounterTable(tdb.sql, table);
     const prefix = `version:${crypto.randomUUID()}:`;
     await store.appendFacts([fact(`${prefix}a`), fact(`${prefix}a`)]);
+    await logVisible(tdb.sql);
     const v1 = createProjectionRunner({ sql: tdb.sql, projections: [counterProjection({ name: "versioned", table })] });
     await v1.runOnce();
     await tdb.sql`update ${tdb.sql(table)} set last_type = 'stale' where stream_id = ${`${prefix}a`}`;
