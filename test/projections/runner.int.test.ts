@@ -4,6 +4,7 @@ import { messagingProjection } from "../../src/messaging/messaging-projection";
 import { createProjectionRunner, projectionStatus, rebuildProjection, verifyProjection } from "../../src/projections";
 import { counterProjection, createCounterTable, type CounterRow } from "../support/counter-projection";
 import { logVisible } from "../support/log-visible";
+import { waitFor } from "../sandbox/support";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let tdb: TestDatabase;
@@ -171,6 +172,37 @@ describe("projection runner", () => {
     await store.appendFacts([fact(id)]);
     const deadline = Date.now() + 5000;
     while ((await counters(table, id)).size === 0 && Date.now() < deadline) await Bun.sleep(10);
+    await runner.stop();
+    expect((await counters(table, id)).get(id)?.events).toBe(1);
+  });
+
+  test("a wake-up for an event an older open transaction still hides is not lost: it is applied once that one ends", async () => {
+    const table = "counters_hidden";
+    await createCounterTable(tdb.sql, table);
+    const runner = createProjectionRunner({ sql: tdb.sql, projections: [counterProjection({ name: "hidden", table })], pollIntervalMs: 60000 });
+    await runner.start();
+
+    // Given: a transaction that has taken its id stays open
+    const holder = tdb.connect(1);
+    const release = Promise.withResolvers<void>();
+    const holding = Promise.withResolvers<void>();
+    const older = holder.begin(async (tx) => {
+      await tx`select pg_current_xact_id()`;
+      holding.resolve();
+      await release.promise;
+    });
+    await holding.promise;
+
+    // When: an event is appended; its NOTIFY and further nudges wake the runner, which cannot see it yet
+    const id = `hidden:${crypto.randomUUID()}`;
+    await store.appendFacts([fact(id)]);
+    expect(await runner.catchUp(300)).toBe(false);
+    expect((await counters(table, id)).size).toBe(0);
+
+    // Then: the older transaction ends (no event, no NOTIFY), and the runner applies the event without waiting a poll interval
+    release.resolve();
+    await older;
+    await waitFor(async () => (await counters(table, id)).size === 1, 10_000);
     await runner.stop();
     expect((await counters(table, id)).get(id)?.events).toBe(1);
   });
