@@ -9,7 +9,7 @@ import type { Logger } from "pino";
 import type { AccountRow } from "../accounts/account-evolve";
 import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
-import { compareLogPositions, type EventMetadata, type FactAppendResult, type LogPosition, type NewStreamEvent } from "../event-store/event";
+import type { EventMetadata, FactAppendResult, NewStreamEvent } from "../event-store/event";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Err, type Result } from "../lib/result";
@@ -67,12 +67,10 @@ export interface RunContext {
   check(): Promise<SyncFailure | null>;
   /** Messages as facts, plus facts for the chats they name that the log never described. */
   messageFacts(messages: readonly RestMessage[], via: "poll" | "backfill", meta: EventMetadata): Promise<Result<{ chatFacts: NewStreamEvent[]; messageFacts: NewStreamEvent[] }, ChatFailure>>;
-  appendedUpTo(): LogPosition | null;
 }
 
 export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunContext {
   const runId = deps.ids.uuid();
-  let newest: LogPosition | null = null;
   return {
     deps,
     input,
@@ -90,10 +88,6 @@ export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunCon
       if (facts.length === 0) return [];
       const results = await deps.eventStore.appendFacts(facts);
       deps.chats.remember(facts);
-      for (const r of results) {
-        const position = { transactionId: r.transactionId, globalPosition: r.globalPosition };
-        if (!newest || compareLogPositions(position, newest) > 0) newest = position;
-      }
       return results;
     },
     async check() {
@@ -107,6 +101,5 @@ export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunCon
       if (!described.ok) return described;
       return ok({ chatFacts: described.value, messageFacts: messages.map((m) => messageObservedFact(m, via, at, meta)) });
     },
-    appendedUpTo: () => newest,
   };
 }
