@@ -130,6 +130,8 @@ export function registerLiveRoutes(app: Hono<AppEnv>, live: LiveStreams, authent
             lastWrite = Date.now();
           }
           await new Promise<void>((resolve) => {
+            // A wake-up that came while the heartbeat was written found the previous `wake`: not slept through.
+            if (pending || ended) return resolve();
             const timer = setTimeout(resolve, Math.max(1, Math.min(live.options.pollMs ?? 1000, idle > 0 ? idle : live.options.heartbeatMs)));
             wake = () => {
               clearTimeout(timer);

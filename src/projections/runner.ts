@@ -43,6 +43,9 @@ export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
 
 /** Longest wait after failed batches (the database down): 2× the poll interval per failure up to this. */
 const MAX_BACKOFF_MS = 10_000;
+/** The first look again after a pass that could not see committed events yet; doubles up to the last. */
+const HIDDEN_RETRY_MS = 10;
+const HIDDEN_RETRY_MAX_MS = 1000;
 
 export function createProjectionRunner(options: ProjectionRunnerOptions) {
   const { sql, projections, logger } = options;
@@ -91,22 +94,46 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       }
     })());
 
-  /** Applies batches until every projection is caught up (or held by another runner). */
-  async function runOnce(): Promise<number> {
+  /**
+   * Applies batches until every projection is caught up (or held by another
+   * runner). Answers how many events it applied, and the lowest position a
+   * projection it applied reached (null when another runner held them all).
+   */
+  async function pass(): Promise<{ applied: number; lowest: LogPosition | null }> {
     let total = 0;
+    let lowest: LogPosition | null = null;
     for (const projection of projections) {
       for (;;) {
         const outcome = await applyNextBatch(sql, projection, batchSize);
         total += outcome.applied;
         if (!outcome.busy) reached(projection.name, outcome.position);
-        if (outcome.busy || outcome.caughtUp) break;
+        if (outcome.busy || outcome.caughtUp) {
+          if (!outcome.busy && (!lowest || compareLogPositions(outcome.position, lowest) < 0)) lowest = outcome.position;
+          break;
+        }
       }
     }
     const pending = [...waiters];
     waiters.clear();
     for (const resolve of pending) resolve();
     if (total > 0) for (const listener of listeners) listener();
-    return total;
+    return { applied: total, lowest };
+  }
+
+  /**
+   * Whether committed events lie past `position`. Right after a pass that
+   * caught up, they are events the pass could not see yet: an older
+   * transaction, anywhere on the server, was still open (or they were
+   * appended since, and their NOTIFY is on its way).
+   */
+  async function committedPast(position: LogPosition): Promise<boolean> {
+    const rows = await sql<{ ahead: boolean }[]>`
+      select exists(
+        select 1 from events
+        where (events.transaction_id, global_position) > (${position.transactionId}::xid8, ${position.globalPosition}::bigint)
+      ) as ahead
+    `;
+    return rows[0]?.ahead === true;
   }
 
   /**
@@ -135,13 +162,22 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     }
   }
 
+  /**
+   * The loop. A wake-up is spent by the pass it starts: when that pass could
+   * not see the events it was woken for yet (their transactions committed
+   * after an older one that is still open), the loop looks again soon, sooner
+   * than the poll interval, backing off while they stay hidden.
+   */
   async function run() {
     let failures = 0;
+    let hiddenDelay = 0;
     while (running) {
       pendingWake = false;
+      let hidden = false;
       try {
-        await runOnce();
+        const { lowest } = await pass();
         failures = 0;
+        hidden = lowest !== null && (await committedPast(lowest));
       } catch (error) {
         failures++;
         const { level, fields } = failureLog(error);
@@ -150,7 +186,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       if (!running) break;
       if (pendingWake && failures === 0) continue;
       // A wake-up (an append here, a notification, the listener reconnecting) ends a backoff early.
-      const delay = failures === 0 ? pollIntervalMs : Math.min(pollIntervalMs * 2 ** failures, MAX_BACKOFF_MS);
+      hiddenDelay = hidden ? Math.min(pollIntervalMs, HIDDEN_RETRY_MAX_MS, hiddenDelay === 0 ? HIDDEN_RETRY_MS : hiddenDelay * 2) : 0;
+      const delay = failures > 0 ? Math.min(pollIntervalMs * 2 ** failures, MAX_BACKOFF_MS) : hidden ? hiddenDelay : pollIntervalMs;
       await new Promise<void>((resolve) => {
         const timer = setTimeout(resolve, delay);
         wake = () => {
@@ -163,7 +200,8 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
   }
 
   return {
-    runOnce,
+    /** Applies batches until every projection is caught up (or held by another runner); answers how many events. */
+    runOnce: async () => (await pass()).applied,
 
     /** Rebuilds projections whose version changed, subscribes to wake-ups, starts the loop. */
     async start() {

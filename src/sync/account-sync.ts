@@ -8,7 +8,6 @@
  * A position or a checkpoint only moves after the facts it covers are in the
  * log. Unipile failures end the run as values, for the scheduler to back off.
  */
-import type { LogPosition } from "../event-store/event";
 import { ok, type Result } from "../lib/result";
 import { importSlice, startImport } from "./history-import";
 import { poll, type PollReport } from "./poll";
@@ -34,8 +33,6 @@ export interface RunReport {
   runId: string;
   poll: PollReport;
   backfill: BackfillReport | null;
-  /** The newest log position this run appended (for read-your-writes). */
-  appendedUpTo: LogPosition | null;
 }
 
 export function createAccountSync(deps: AccountSyncDeps) {
@@ -63,7 +60,6 @@ export function createAccountSync(deps: AccountSyncDeps) {
         messagesSeen: backfill.messagesSeen,
         started,
       },
-      appendedUpTo: ctx.appendedUpTo(),
     });
   };
 }

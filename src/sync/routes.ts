@@ -19,7 +19,6 @@ import { validateOptionalJson } from "../http/validation";
 import type { ProjectionRunner } from "../projections/runner";
 import type { SyncOutcome, SyncService } from "./index";
 import { readLeases } from "./leases";
-import { newestPosition } from "./scheduler";
 
 export interface SyncRoutesDeps {
   sql: Sql;
@@ -115,8 +114,9 @@ export function registerSyncRoutes(app: Hono<AppEnv>, deps: SyncRoutesDeps, docs
     if (rows.some((r) => r === null)) throw new ApiError("ACCOUNT_NOT_FOUND", "No such account.");
     const accounts = rows as AccountRow[];
     const outcomes = await Promise.all(accounts.map((row) => sync.syncNow(row)));
-    const appended = newestPosition(outcomes.map((o) => (o.outcome === "synced" ? o.report.appendedUpTo : null)));
-    if (appended) await deps.runner.waitFor(appended, 5000);
+    // Read-your-writes for everything the answer reports, not only what these runs appended: a run
+    // may find the import already done by a background run whose events the projection has yet to apply.
+    await deps.runner.catchUp(5000);
     const results = await Promise.all(
       accounts.map(async (row, i) => {
         const fresh = (await getAccountForUser(sql, row.id ?? "", userId)) ?? row;

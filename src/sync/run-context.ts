@@ -2,14 +2,14 @@
  * @module sync/run-context
  * What every part of one account's sync run shares: its dependencies and
  * input, its id, the metadata its facts carry, the append that remembers the
- * chats and the newest log position written (for read-your-writes), and the
- * question asked before every page (lease still ours? stopping?).
+ * chats it described, and the question asked before every page (lease still
+ * ours? stopping?).
  */
 import type { Logger } from "pino";
 import type { AccountRow } from "../accounts/account-evolve";
 import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
-import { compareLogPositions, type EventMetadata, type FactAppendResult, type LogPosition, type NewStreamEvent } from "../event-store/event";
+import type { EventMetadata, FactAppendResult, NewStreamEvent } from "../event-store/event";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Err, type Result } from "../lib/result";
@@ -69,12 +69,10 @@ export interface RunContext {
   messageFacts(messages: readonly RestMessage[], via: "poll" | "backfill", meta: EventMetadata): Promise<Result<{ chatFacts: NewStreamEvent[]; messageFacts: NewStreamEvent[] }, ChatFailure>>;
   /** Facts for listed items of an unexpected shape (`misshapenMessageFact`): recorded, never a failed page. */
   misshapenFacts(items: readonly Misshapen[], kind: "message" | "chat", via: "poll" | "backfill", meta: EventMetadata): NewStreamEvent[];
-  appendedUpTo(): LogPosition | null;
 }
 
 export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunContext {
   const runId = deps.ids.uuid();
-  let newest: LogPosition | null = null;
   return {
     deps,
     input,
@@ -92,10 +90,6 @@ export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunCon
       if (facts.length === 0) return [];
       const results = await deps.eventStore.appendFacts(facts);
       deps.chats.remember(facts);
-      for (const r of results) {
-        const position = { transactionId: r.transactionId, globalPosition: r.globalPosition };
-        if (!newest || compareLogPositions(position, newest) > 0) newest = position;
-      }
       return results;
     },
     async check() {
@@ -114,6 +108,5 @@ export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunCon
       const at = deps.clock.now();
       return items.map((m) => (kind === "message" ? misshapenMessageFact(m, via, at, meta) : misshapenChatFact(m, at, meta)));
     },
-    appendedUpTo: () => newest,
   };
 }

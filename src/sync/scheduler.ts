@@ -19,7 +19,6 @@ import type { AccountRow } from "../accounts/account-evolve";
 import { getAccountByUnipileId } from "../accounts/queries";
 import type { Sql } from "../db/client";
 import { failureLog } from "../db/errors";
-import { compareLogPositions, type LogPosition } from "../event-store/event";
 import type { IdGenerator } from "../lib/ids";
 import type { AccountSync, RunReport, SyncFailure } from "./account-sync";
 import { backoffDelayMs, isOutage, jitteredIntervalMs, retryAfterOf } from "./decider";
@@ -240,14 +239,4 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       };
     },
   };
-}
-
-/** The newest of several log positions (read-your-writes after many runs). */
-export function newestPosition(positions: readonly (LogPosition | null)[]): LogPosition | null {
-  let newest: LogPosition | null = null;
-  for (const p of positions) {
-    if (!p) continue;
-    if (!newest || compareLogPositions(p, newest) > 0) newest = p;
-  }
-  return newest;
 }

@@ -6,6 +6,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
+import { logVisible } from "../support/log-visible";
 import { AUDITOR } from "./support";
 
 const TOTAL = 100_000;
@@ -28,6 +29,8 @@ beforeAll(async () => {
   const started = performance.now();
   for (let i = 0; i < batches.length; i += 4) await Promise.all(batches.slice(i, i + 4).map((batch) => h.deps.eventStore.appendFacts(batch)));
   console.info(`loaded ${TOTAL} events in ${Math.round(performance.now() - started)} ms`);
+  // The export reads the log as gap-safe readers see it: all of it, once no older transaction hides the last batches.
+  await logVisible(h.deps.sql);
 }, 60000);
 afterAll(() => h.close());
 

@@ -4,6 +4,7 @@ import type { AuditEvent } from "../../src/audit";
 import { encodeStreamCursor } from "../../src/audit/cursor";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
+import { logVisible } from "../support/log-visible";
 import { AUDITOR, auditJson, type EventPage, expectLogOrder, readAllPages, settledAccount } from "./support";
 
 let h: Harness;
@@ -105,6 +106,7 @@ describe("paging", () => {
   test("limit defaults to 100 and a stream pages by version", async () => {
     const stream = `audit-stream:${crypto.randomUUID()}`;
     await h.deps.eventStore.appendFacts(Array.from({ length: 105 }, (_, i) => fact(stream, "AuditStreamProbe", { i })));
+    await logVisible(h.deps.sql);
     const first = await auditJson<EventPage>(h, "/api/audit/events?type=AuditStreamProbe");
     expect(first.items).toHaveLength(100);
     expect(first.nextCursor).toEqual(expect.any(String));
@@ -145,6 +147,7 @@ describe("filters", () => {
     await Bun.sleep(20);
     await h.deps.eventStore.appendFacts([fact(chat, type, { unipileAccountId: "someone-else", n: 3 })]);
     await h.deps.eventStore.appendFacts([fact(chat, "AuditOtherProbe", { unipileAccountId: unipileId, n: 4 })]);
+    await logVisible(h.deps.sql);
 
     // Then: type, repeated or comma-separated
     const byType = await readAllPages(h, `type=${type}`);

@@ -5,10 +5,10 @@
  * as a JSON line and exit 0. No timing is asserted: the suite is no benchmark.
  */
 import { describe, expect, test } from "bun:test";
-import { existsSync, readdirSync } from "node:fs";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { createConnection } from "node:net";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { FIGURES } from "../../scripts/bench/common";
 
 const ROOT = resolve(import.meta.dir, "../..");
@@ -28,10 +28,12 @@ describe("bun run bench --smoke", () => {
   test(
     "prints every figure as JSON, with the run's machine and date, and leaves nothing behind",
     async () => {
-      const before = new Set(readdirSync(tmpdir()).filter((name) => name.startsWith("commsync-bench-")));
+      // The run's own temporary folder (TMPDIR): another bench running on the machine meanwhile
+      // (another checkout's suite) makes and removes its folders in the shared one.
+      const scratch = mkdtempSync(join(tmpdir(), "bench-smoke-test-"));
       const proc = Bun.spawn([process.execPath, "scripts/bench.ts", "--smoke"], {
         cwd: ROOT,
-        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC" },
+        env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC", TMPDIR: scratch },
         stdin: "ignore",
         stdout: "pipe",
         stderr: "pipe",
@@ -60,8 +62,8 @@ describe("bun run bench --smoke", () => {
       expect(stdout).toContain("smoke run (no targets) finished");
 
       // Every process was stopped and the temporary folder (Postgres data included) removed.
-      const left = readdirSync(tmpdir()).filter((name) => name.startsWith("commsync-bench-") && !before.has(name));
-      expect(left.filter((name) => existsSync(resolve(tmpdir(), name)))).toEqual([]);
+      expect(readdirSync(scratch)).toEqual([]);
+      rmSync(scratch, { recursive: true, force: true });
       const pgPort = Number(/postgres \S+ up on port (\d+)/.exec(stderr)?.[1]);
       expect(pgPort).toBeGreaterThan(0);
       expect(await listening(pgPort)).toBe(false);

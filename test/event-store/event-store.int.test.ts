@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createEventStore, EVENTS_CHANNEL, type EventStore, LOG_START, type NewEvent } from "../../src/event-store";
+import { waitFor } from "../sandbox/support";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let tdb: TestDatabase;
@@ -200,7 +201,11 @@ describe("readAll", () => {
 
     releaseSlow();
     await slowTx;
-    const after = await store.readAll({ after: position, limit: 100 });
+    // Any older transaction still open on the server (another database's included) holds both back a little longer.
+    const after = await waitFor(async () => {
+      const page = await store.readAll({ after: position, limit: 100 });
+      return page.events.some((e) => e.streamId === slow || e.streamId === fast) && page;
+    }, 10_000);
     expect(after.events.map((e) => e.type).filter((t) => t === "Slow" || t === "Fast")).toEqual(["Slow", "Fast"]);
   });
 
@@ -209,14 +214,16 @@ describe("readAll", () => {
     const start = (await store.readAll({ limit: 100000 })).position;
     for (let i = 0; i < 5; i++) await store.appendFacts([{ ...event(i % 2 ? "Odd" : "Even", { i }), streamId: id }]);
 
+    // Pages resume from the position each one returns; caught up early when an older transaction
+    // still open on the server (another database's included) hides the newest events for a moment.
     const seen: number[] = [];
     let position = start;
-    for (;;) {
+    await waitFor(async () => {
       const page = await store.readAll({ after: position, limit: 2 });
       seen.push(...page.events.map((e) => (e.data as { i: number }).i));
       position = page.position;
-      if (page.caughtUp) break;
-    }
+      return page.caughtUp && seen.length >= 5;
+    }, 10_000);
     expect(seen).toEqual([0, 1, 2, 3, 4]);
 
     const odd = await store.readAll({ after: start, types: ["Odd"], limit: 10 });

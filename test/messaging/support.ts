@@ -89,14 +89,15 @@ export function send(h: Harness, as: string, body: Json, headers: Record<string,
 
 /**
  * `bun run replay --verify` for the messaging tables: a rebuild from the log equals them row for row,
- * in one batch, and in batches of three events holding at most two conversations in memory (so rows
- * held across batches, written when the hold is full, released before owners and recounts, all count).
+ * in one batch, and in batches of three events (or `smallBatch`) holding at most two conversations in
+ * memory (so rows held across batches, written when the hold is full, released before owners and
+ * recounts, all count).
  */
-export async function expectRebuildMatchesLive(h: Harness) {
+export async function expectRebuildMatchesLive(h: Harness, options: { smallBatch?: number } = {}) {
   await h.deps.messaging.fetcher.settled();
   for (const [projection, batchSize] of [
     [messagingProjection, 2000],
-    [createMessagingProjection({ heldConversations: 2 }), 3],
+    [createMessagingProjection({ heldConversations: 2 }), options.smallBatch ?? 3],
   ] as const) {
     const report = await verifyProjection(h.deps.sql, projection, { batchSize });
     expect(report.tables.map((t) => ({ table: t.table, differing: t.differing, onlyLive: t.onlyLive, onlyRebuilt: t.onlyRebuilt }))).toEqual(

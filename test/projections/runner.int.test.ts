@@ -3,6 +3,8 @@ import { createEventStore, type EventStore, type NewStreamEvent } from "../../sr
 import { messagingProjection } from "../../src/messaging/messaging-projection";
 import { createProjectionRunner, projectionStatus, rebuildProjection, verifyProjection } from "../../src/projections";
 import { counterProjection, createCounterTable, type CounterRow } from "../support/counter-projection";
+import { logVisible } from "../support/log-visible";
+import { waitFor } from "../sandbox/support";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
 
 let tdb: TestDatabase;
@@ -67,6 +69,7 @@ describe("projection runner", () => {
       await store.appendFacts([fact(`${prefix}${i}`)]);
       await runner.runOnce();
     }
+    await logVisible(tdb.sql);
     await runner.runOnce();
 
     // Then
@@ -82,6 +85,7 @@ describe("projection runner", () => {
     await createCounterTable(tdb.sql, table);
     const prefix = `crash:${crypto.randomUUID()}:`;
     for (let i = 0; i < 25; i++) await store.appendFacts([fact(`${prefix}${i % 5}`)]);
+    await logVisible(tdb.sql);
 
     let batches = 0;
     const crashing = counterProjection({
@@ -171,6 +175,37 @@ describe("projection runner", () => {
     await runner.stop();
     expect((await counters(table, id)).get(id)?.events).toBe(1);
   });
+
+  test("a wake-up for an event an older open transaction still hides is not lost: it is applied once that one ends", async () => {
+    const table = "counters_hidden";
+    await createCounterTable(tdb.sql, table);
+    const runner = createProjectionRunner({ sql: tdb.sql, projections: [counterProjection({ name: "hidden", table })], pollIntervalMs: 60000 });
+    await runner.start();
+
+    // Given: a transaction that has taken its id stays open
+    const holder = tdb.connect(1);
+    const release = Promise.withResolvers<void>();
+    const holding = Promise.withResolvers<void>();
+    const older = holder.begin(async (tx) => {
+      await tx`select pg_current_xact_id()`;
+      holding.resolve();
+      await release.promise;
+    });
+    await holding.promise;
+
+    // When: an event is appended; its NOTIFY and further nudges wake the runner, which cannot see it yet
+    const id = `hidden:${crypto.randomUUID()}`;
+    await store.appendFacts([fact(id)]);
+    expect(await runner.catchUp(300)).toBe(false);
+    expect((await counters(table, id)).size).toBe(0);
+
+    // Then: the older transaction ends (no event, no NOTIFY), and the runner applies the event without waiting a poll interval
+    release.resolve();
+    await older;
+    await waitFor(async () => (await counters(table, id)).size === 1, 10_000);
+    await runner.stop();
+    expect((await counters(table, id)).get(id)?.events).toBe(1);
+  });
 });
 
 describe("rebuild and verify", () => {
@@ -228,6 +263,7 @@ describe("rebuild and verify", () => {
     await createCounterTable(tdb.sql, table);
     const prefix = `version:${crypto.randomUUID()}:`;
     await store.appendFacts([fact(`${prefix}a`), fact(`${prefix}a`)]);
+    await logVisible(tdb.sql);
     const v1 = createProjectionRunner({ sql: tdb.sql, projections: [counterProjection({ name: "versioned", table })] });
     await v1.runOnce();
     await tdb.sql`update ${tdb.sql(table)} set last_type = 'stale' where stream_id = ${`${prefix}a`}`;

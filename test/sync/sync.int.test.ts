@@ -6,7 +6,9 @@
  * caller; and the projections rebuilt from the log equal the live tables.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { lockProjection } from "../../src/projections/checkpoints";
 import { backfillStream, syncStream } from "../../src/sync/events";
+import { readLeases } from "../../src/sync/leases";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
 import { conversationOf, listConversations, listMessages, newPhone, newUser } from "../messaging/support";
@@ -228,6 +230,43 @@ describe("routes", () => {
       }),
     ]);
     await h.deps.sync.stop();
+  });
+
+  test("a manual sync that finds the import done by a background run answers the account as that import left it", async () => {
+    const linked = await linkAccount(h);
+    // Given: the accounts projection held by another replica while a background run imports the history and polls
+    const holder = h.tdb.connect(1);
+    const release = Promise.withResolvers<void>();
+    const holding = Promise.withResolvers<void>();
+    const held = holder.begin(async (tx) => {
+      await lockProjection(tx, "accounts");
+      holding.resolve();
+      await release.promise;
+    });
+    await holding.promise;
+    h.deps.sync.start();
+    await waitFor(async () => {
+      const imported = (await syncEvents(h.deps.sql, backfillStream(linked.unipileAccountId))).some((e) => e.type === "AccountBackfillCompleted");
+      return imported && (await syncEvents(h.deps.sql, syncStream(linked.unipileAccountId))).some((e) => e.type === "AccountSyncCompleted");
+    }, 10_000);
+    await h.deps.sync.stop();
+    expect((await account(h, linked.userId, linked.accountId)).sync.state).toBe("not_started");
+
+    // When: a manual sync runs (the import is done: it appends none of it); the projection is let go
+    // once the run is over, or once the route answered (it must not answer before)
+    const asked = new Date();
+    const answer = syncNow(h, linked.userId, linked.accountId);
+    const runOver = waitFor(async () => {
+      const [lease] = await readLeases(h.deps.sql, [linked.unipileAccountId]);
+      return lease !== undefined && lease.owner === null && (lease.lastRunAt?.getTime() ?? 0) >= asked.getTime();
+    }, 10_000);
+    await Promise.race([answer, runOver]);
+    release.resolve();
+    await held;
+
+    // Then: the answer waited for the projection: the account shows the import done
+    const [result] = await answer;
+    expect(result).toMatchObject({ outcome: "synced", backfill: { state: "done" }, account: { sync: { state: "live" } } });
   });
 
   test("a sync of an account that is not connected is skipped", async () => {
