@@ -7,19 +7,13 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { appendFacts, appendToStream, createEventStore, type NewStreamEvent, readStream } from "../../src/event-store";
 import { createTestDatabase, type TestDatabase } from "../support/test-database";
+import { refusePoison } from "../support/refuse-poison";
 
 let db: TestDatabase;
 beforeAll(async () => {
   db = await createTestDatabase();
   // The log refuses any event whose data holds POISON, as a trigger or a constraint might in production.
-  await db.sql.unsafe(`
-    create function refuse_poison() returns trigger language plpgsql as $$
-    begin
-      if new.data::text like '%POISON%' then raise exception 'refused by the test trigger'; end if;
-      return new;
-    end $$;
-    create trigger refuse_poison before insert on events for each row execute function refuse_poison();
-  `);
+  await refusePoison(db.sql);
 });
 afterAll(() => db.drop());
 

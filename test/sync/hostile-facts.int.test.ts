@@ -16,18 +16,13 @@ import { createHarness, type Harness } from "../support/harness";
 import { conversationOf, type Json, listMessages, newPhone } from "../messaging/support";
 import { arrivals, incoming, linkAccount, syncNow } from "./support";
 import { storableId } from "../../src/event-store/storable";
+import { refusePoison } from "../support/refuse-poison";
 
 let h: Harness;
 beforeAll(async () => {
   h = await createHarness({ SYNC_INTERVAL_MS: "100", SYNC_LEASE_MS: "2000", SYNC_MAX_BACKOFF_MS: "1000", SYNC_CATCH_UP_AFTER_MS: "600000" }, { syncPageSize: { chats: 2, messages: 2 } });
-  await h.tdb.sql.unsafe(`
-    create function refuse_poison() returns trigger language plpgsql as $$
-    begin
-      if new.data::text like '%POISON%' then raise exception 'refused by the test trigger'; end if;
-      return new;
-    end $$;
-    create trigger refuse_poison before insert on events for each row execute function refuse_poison();
-  `);
+  // The log refuses any event whose data holds POISON, as a trigger or a constraint might in production.
+  await refusePoison(h.tdb.sql);
 });
 afterAll(() => h.close());
 
