@@ -17,6 +17,7 @@
  */
 import type { SendPacingSettings } from "../operations-config";
 import { type BucketState, take } from "../lib/token-bucket";
+import { metrics } from "../platform/metrics";
 
 const DAY_MS = 86_400_000;
 
@@ -68,20 +69,26 @@ export function createSendPacing(settings: SendPacingSettings, now: () => number
     /** Reserves the send against every limit, or answers the first that refuses it (and takes nothing). */
     reserve(send: PacedSend): PacingRefusal | null {
       if (!settings.enabled) return null;
-      const at = now();
-      const last = lastToChat.get(send.chatKey);
-      if (last !== undefined && at - last < settings.chatMinGapMs) {
-        return { limit: "chat_gap", retryAfterMs: last + settings.chatMinGapMs - at, quota: 1, windowSeconds: Math.ceil(settings.chatMinGapMs / 1000) };
-      }
-      const answer = take(buckets.get(send.accountId), rate, at);
-      if (!answer.allowed) return { limit: "account_rate", retryAfterMs: answer.retryAfterMs, quota: rate.burst, windowSeconds: Math.ceil(rate.burst / rate.perSecond) };
-      const refused = newChatRefusal(send, at);
-      if (refused) return refused;
-      buckets.set(send.accountId, answer.state);
-      lastToChat.set(send.chatKey, at);
-      if (send.newChat) newChats.get(send.accountId)?.push(at);
-      if (lastToChat.size > 10_000 || buckets.size > 10_000) sweep(at);
-      return null;
+      const refusal = check(send);
+      if (refusal) metrics.sendsPaced.inc({ limit: refusal.limit });
+      return refusal;
     },
   };
+
+  function check(send: PacedSend): PacingRefusal | null {
+    const at = now();
+    const last = lastToChat.get(send.chatKey);
+    if (last !== undefined && at - last < settings.chatMinGapMs) {
+      return { limit: "chat_gap", retryAfterMs: last + settings.chatMinGapMs - at, quota: 1, windowSeconds: Math.ceil(settings.chatMinGapMs / 1000) };
+    }
+    const answer = take(buckets.get(send.accountId), rate, at);
+    if (!answer.allowed) return { limit: "account_rate", retryAfterMs: answer.retryAfterMs, quota: rate.burst, windowSeconds: Math.ceil(rate.burst / rate.perSecond) };
+    const refused = newChatRefusal(send, at);
+    if (refused) return refused;
+    buckets.set(send.accountId, answer.state);
+    lastToChat.set(send.chatKey, at);
+    if (send.newChat) newChats.get(send.accountId)?.push(at);
+    if (lastToChat.size > 10_000 || buckets.size > 10_000) sweep(at);
+    return null;
+  }
 }

@@ -1,0 +1,17 @@
+/**
+ * The README's metrics table names every metric the service registers
+ * (prom-client's default process metrics are covered by one row).
+ */
+import { describe, expect, test } from "bun:test";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { registry } from "../../src/platform/metrics";
+
+describe("README › Metrics", () => {
+  test("lists each metric the service registers", async () => {
+    const readme = readFileSync(join(import.meta.dir, "../../README.md"), "utf8");
+    const names = (await registry.getMetricsAsJSON()).map((m) => m.name).filter((n) => !n.startsWith("process_") && !n.startsWith("nodejs_"));
+    expect(names.length).toBeGreaterThan(10);
+    expect(names.filter((name) => !readme.includes(`\`${name}\``))).toEqual([]);
+  });
+});
