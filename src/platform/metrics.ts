@@ -14,6 +14,14 @@ import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from "prom
 
 export const registry = new Registry();
 collectDefaultMetrics({ register: registry });
+/**
+ * Bun answers `v8.getHeapSpaceStatistics()` by walking the heap: about a
+ * second with two million live objects, blocking every request for as long
+ * at each scrape. The heap's totals (`nodejs_heap_size_*`, from
+ * `process.memoryUsage()`) stay; the per-space breakdown goes.
+ */
+export const HEAP_WALKING_METRICS = ["nodejs_heap_space_size_total_bytes", "nodejs_heap_space_size_used_bytes", "nodejs_heap_space_size_available_bytes"];
+for (const name of HEAP_WALKING_METRICS) registry.removeSingleMetric(name);
 
 /** Seconds buckets from 1 ms to 30 s: requests, statements, Unipile calls. */
 const SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
