@@ -129,7 +129,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   });
   const ids = options.ids ?? randomIds;
   const messaging = {
-    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }), pacing: createSendPacing(config.operations.sendPacing) }),
+    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }), pacing: createSendPacing(config.operations.sendPacing, { sql }) }),
     reads: createReadService({ sql, eventStore, gateway, runner, clock }),
     fetcher: createMessagingFetcher({
       sql,

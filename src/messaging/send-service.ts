@@ -166,7 +166,7 @@ export function createSendService(deps: SendServiceDeps) {
       if (!next) return awaitEarlier(sendId, fingerprint);
       if (account.status !== "connected") return err({ code: "ACCOUNT_NOT_CONNECTED" });
       // Before anything is recorded: a paced send leaves no trace, and its Idempotency-Key stays free.
-      const paced = deps.pacing?.reserve({ accountId: input.accountId, chatKey: chatKeyOf(input, conversation), newChat: !conversation, linkedAt: account.connectedAt });
+      const paced = await deps.pacing?.reserve({ accountId: input.accountId, chatKey: chatKeyOf(input, conversation), newChat: !conversation, linkedAt: account.connectedAt });
       if (paced) return err({ code: "PACED", ...paced });
 
       const metadata: EventMetadata = { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };

@@ -6,9 +6,11 @@
  * at all (the sandbox's request log), records nothing, and leaves its
  * Idempotency-Key free: after Retry-After the same request succeeds.
  * Waits are kept short by configuration (a 1.5 s gap, 30 messages/minute).
+ * The pace lives in Postgres: replicas share it, a restart keeps it.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectAccount, conversationOf, errorShape, newPhone, send } from "../messaging/support";
+import { createSendPacing, type SendPacing } from "../../src/messaging/send-pacing";
 import { createHarness, type Harness } from "../support/harness";
 import { incoming } from "../sync/support";
 
@@ -89,5 +91,29 @@ describe("send pacing", () => {
 
     // Replies in an existing chat are not new chats
     expect((await reply("Merci !")).status).toBe(200);
+  });
+
+  test("the pace is kept in Postgres: concurrent sends on two replicas take the burst once, and a restart remembers the day's new chats", async () => {
+    // Given: two replicas' pacing on one database
+    const settings = h.deps.config.operations.sendPacing;
+    const replicas = [createSendPacing(settings, { sql: h.deps.sql }), createSendPacing(settings, { sql: h.deps.sql })];
+    const accountId = crypto.randomUUID();
+    const linkedAt = new Date(Date.now() - 30 * 86_400_000);
+
+    // When: ten sends to ten chats at once, half on each replica
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => (replicas[i % 2] as SendPacing).reserve({ accountId, chatKey: `chat-${i}`, newChat: false, linkedAt })),
+    );
+
+    // Then: the burst (2) went, the others were refused by the account's pace
+    expect(answers.filter((a) => a === null)).toHaveLength(2);
+    expect(answers.filter((a) => a?.limit === "account_rate")).toHaveLength(8);
+
+    // A young account's one new chat of the day is remembered by a replica started afterwards
+    const young = crypto.randomUUID();
+    const justLinked = new Date();
+    expect(await (replicas[0] as SendPacing).reserve({ accountId: young, chatKey: "new-1", newChat: true, linkedAt: justLinked })).toBeNull();
+    const restarted = createSendPacing(settings, { sql: h.deps.sql });
+    expect(await restarted.reserve({ accountId: young, chatKey: "new-2", newChat: true, linkedAt: justLinked })).toMatchObject({ limit: "new_chats_per_day" });
   });
 });
