@@ -21,6 +21,11 @@ import { ApiDocs } from "./http/openapi";
 import { admission } from "./http/admission";
 import { databaseGate } from "./http/database-gate";
 import { requestLogger } from "./http/request-logger";
+import { bodyDeadline } from "./http/body-deadline";
+import { fairAdmission } from "./http/fair-admission";
+import { httpMetrics, registerMetricsRoute } from "./http/metrics";
+import { rateLimit } from "./http/rate-limit";
+import { createMetricsRefresh } from "./metrics-refresh";
 import { registerSyncRoutes } from "./sync/routes";
 import { registerWebhookRoutes } from "./unipile/webhook-routes";
 import { registerMessagingRoutes } from "./messaging/routes";
@@ -44,6 +49,7 @@ export function createApp(deps: Deps) {
 
   app.use(requestId({ headerName: "X-Request-Id" }));
   app.use(requestLogger(deps.logger));
+  app.use(httpMetrics());
   // While the database cannot be reached, API requests are answered 503 at once (before admission).
   app.use("/api/*", databaseGate(deps.database));
   // Input limits before any work: the size of the request head here, the nesting of JSON bodies where they are read.
@@ -54,12 +60,18 @@ export function createApp(deps: Deps) {
   });
   // Shed load before reading bodies: webhooks and API calls each have their bound; event streams have theirs.
   const webhooks = admission({ what: "webhook deliveries", max: deps.config.http.webhookMaxInFlight, retryAfterSeconds: 1 });
-  const api = admission({ what: "API requests", max: deps.config.http.apiMaxInFlight, retryAfterSeconds: 1 });
-  app.use("/api/*", (c, next) => {
+  const ops = deps.config.operations;
+  const api = fairAdmission({ pool: "api", max: deps.config.http.apiMaxInFlight, perCaller: ops.apiMaxInFlightPerCaller, retryAfterSeconds: 1, authenticator: deps.authenticator });
+  // Per-user (per-address without a token) rate limits; webhooks come from Unipile and have their own pool.
+  const limited = ops.rateLimit.enabled ? rateLimit({ authenticator: deps.authenticator, user: ops.rateLimit.user, ip: ops.rateLimit.ip }) : null;
+  app.use("/api/*", async (c, next) => {
     if (c.req.path === WEBHOOK_PATH) return webhooks(c, next);
+    if (limited) await limited(c, async () => undefined);
     if (c.req.path === EVENTS_STREAM_PATH) return next();
     return api(c, next);
   });
+  // A trickling body is cut off and answered 408, freeing its slot (before the body limit reads it).
+  app.use(bodyDeadline(ops.requestBodyTimeoutMs));
   const limit = (maxSize: number) =>
     bodyLimit({
       maxSize,
@@ -129,6 +141,8 @@ export function createApp(deps: Deps) {
     },
     docs,
   );
+
+  registerMetricsRoute(app, { token: deps.config.operations.metricsToken, refresh: createMetricsRefresh(deps.sql, deps.projections), logger: deps.logger }, docs);
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

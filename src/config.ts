@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./lib/duration";
+import { OPERATIONS_ENV, type OperationsConfig, operationsConfig } from "./operations-config";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -111,6 +112,7 @@ const EnvSchema = z.object({
     SUBSCRIPTIONS_LEASE_MS: int(30000, 300),
     SUBSCRIPTIONS_POLL_MS: int(1000, 10, 60000),
     SUBSCRIPTIONS_SECRET_OVERLAP_MS: int(86_400_000, 0),
+    ...OPERATIONS_ENV,
 });
 
 /** Every variable `loadConfig` reads (`.env.example` documents each one; a test compares them). */
@@ -237,6 +239,8 @@ export interface Config {
     secretOverlapMs: number;
   };
   shutdownTimeoutMs: number;
+  /** Metrics, fair admission, rate limits, send pacing and the Unipile budget (operations-config.ts). */
+  operations: OperationsConfig;
 }
 
 export class ConfigError extends Error {
@@ -321,5 +325,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secretOverlapMs: e.SUBSCRIPTIONS_SECRET_OVERLAP_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    operations: operationsConfig(e),
   });
 }

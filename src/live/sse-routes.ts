@@ -8,6 +8,7 @@
  * connections well inside the server's idle timeout; a user may hold a
  * bounded number of streams; shutdown closes every stream first.
  */
+import { metrics } from "../platform/metrics";
 import type { Hono, MiddlewareHandler } from "hono";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
@@ -51,8 +52,9 @@ export function createLiveStreams(options: LiveOptions) {
       const set = open.get(userId) ?? new Set();
       set.add(close);
       open.set(userId, set);
+      metrics.eventStreams.inc();
       return () => {
-        set.delete(close);
+        if (set.delete(close)) metrics.eventStreams.dec();
         if (set.size === 0) open.delete(userId);
       };
     },

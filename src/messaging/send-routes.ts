@@ -133,6 +133,8 @@ function sendFailure(error: SendError): ApiError {
       return new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another request.");
     case "SEND_IN_PROGRESS":
       return new ApiError("SEND_IN_PROGRESS", "A request with this Idempotency-Key is still being sent; retry later.", undefined, { "Retry-After": "1" });
+    case "PACED":
+      return pacedFailure(error);
     case "UPSTREAM": {
       const upstream = upstreamError(error.failure);
       const details = { ...(upstream.details as object | undefined), messageId: error.messageId };
@@ -143,6 +145,22 @@ function sendFailure(error: SendError): ApiError {
       return unexpected;
     }
   }
+}
+
+const PACING_SENTENCES = {
+  account_rate: "This account has sent as many messages as its pace allows for now",
+  new_chats_per_day: "This account has started as many new chats as it may today",
+  chat_gap: "A message was just sent to this chat",
+} as const;
+
+/** 429 SEND_PACED: nothing was sent and the Idempotency-Key is still free; the same request succeeds after Retry-After. */
+function pacedFailure(refusal: Extract<SendError, { code: "PACED" }>): ApiError {
+  const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  return new ApiError("SEND_PACED", `${PACING_SENTENCES[refusal.limit]}; nothing was sent. Try again in ${seconds} s.`, { limit: refusal.limit, retryAfterSeconds: seconds }, {
+    "Retry-After": String(seconds),
+    "RateLimit-Policy": `"${refusal.limit}";q=${refusal.quota};w=${refusal.windowSeconds}`,
+    RateLimit: `"${refusal.limit}";r=0;t=${seconds}`,
+  });
 }
 
 export function registerSendRoutes(app: Hono<AppEnv>, deps: SendRoutesDeps, docs: ApiDocs) {

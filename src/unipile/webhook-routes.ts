@@ -12,6 +12,7 @@
  * in the event and the body's bytes are kept beside it (event-store/rows.ts);
  * a fact the log still refuses is recorded as an `UnprocessableFact`.
  */
+import { metrics } from "../platform/metrics";
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Hono } from "hono";
 import { z } from "zod";
@@ -92,17 +93,19 @@ export function registerWebhookRoutes(app: Hono<AppEnv>, deps: WebhookRoutesDeps
     if (fact.kind === "status") {
       const result = await deps.accounts.recordStatus({ ...fact, metadata, received });
       if (!result.duplicate) deps.monitor.checkSoon(fact.unipileAccountId);
+      metrics.webhooks.inc({ kind: classified.kind, duplicate: String(result.duplicate) });
       return c.json({ received: true as const, kind: classified.kind, duplicate: result.duplicate, position: result.globalPosition }, 200);
     }
     const dedupeKey = fact.dedupeKey ?? `unipile-webhook:${digest(received.bytes).toString("hex")}`;
     const [result] = await deps.eventStore.appendFactsGrouped([{ streamId: fact.streamId, type: fact.type, data: fact.data, metadata, dedupeKey, received }]);
     if (!result) throw new Error("webhook fact not stored");
+    metrics.webhooks.inc({ kind: classified.kind, duplicate: String(result.duplicate) });
     if (result.unprocessable) c.get("logger").warn({ position: result.globalPosition, streamId: fact.streamId }, "webhook refused by the log; recorded as UnprocessableFact");
     if (classified.kind === "messaging" && !result.duplicate && !result.unprocessable) {
       const body = classified.body;
       // Unipile does not announce new chats: the first fact of a chat's stream asks for its details.
-      if (result.streamVersion === 1) deps.fetcher.chatSeen(body.chat_id, dedupeKey);
-      if (classified.known && body.event !== "message_received") deps.fetcher.messageNamed(body.message_id, dedupeKey);
+      if (result.streamVersion === 1) deps.fetcher.chatSeen(body.chat_id, dedupeKey, body.account_id);
+      if (classified.known && body.event !== "message_received") deps.fetcher.messageNamed(body.message_id, dedupeKey, body.account_id);
     }
     return c.json({ received: true as const, kind: classified.kind, duplicate: result.duplicate, position: result.globalPosition }, 200);
   });
