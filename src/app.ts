@@ -4,21 +4,20 @@
  * documents. Defines things only (no I/O at import), so tests build the app
  * on their own dependencies and call it with `app.request`.
  */
-import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { requestId } from "hono/request-id";
 import { z } from "zod";
-import { registerAccountRoutes } from "./accounts/routes";
+import { accountRoutes } from "./accounts/routes";
 import { registerAuditRoutes } from "./audit";
 import type { Deps } from "./deps";
 import type { AppEnv } from "./http/app-env";
 import { requireAuth } from "./http/auth";
 import { renderDocsPage } from "./http/docs-page";
 import { ApiError, errorResponse, handleError } from "./http/errors";
+import { createHttpGuards } from "./http/guards";
+import { apiApp } from "./http/openapi-app";
 import { headerLimit } from "./http/header-limit";
 import { registerHealthRoutes } from "./http/health";
 import { ApiDocs } from "./http/openapi";
-import { admission } from "./http/admission";
 import { databaseGate } from "./http/database-gate";
 import { requestLogger } from "./http/request-logger";
 import { registerSyncRoutes } from "./sync/routes";
@@ -28,6 +27,8 @@ import { registerSendRoutes } from "./messaging/send-routes";
 import { registerLiveRoutes } from "./live/sse-routes";
 import { deliveryLagSummary, registerSubscriptionRoutes } from "./subscriptions";
 
+/** Paths whose routes carry their own guards (a sub-app); the rest still get them here. */
+const GUARDED_PATHS = new Set(["/api/unipile/connect-whatsapp", "/api/unipile/check-status", "/api/unipile/account", "/api/unipile/account/reconnect"]);
 const SEND_PATH = "/api/unipile/message";
 const WEBHOOK_PATH = "/api/unipile/webhook";
 const EVENTS_STREAM_PATH = "/api/events/stream";
@@ -39,7 +40,7 @@ export const API_INFO = {
 };
 
 export function createApp(deps: Deps) {
-  const app = new Hono<AppEnv>();
+  const app = apiApp();
   const docs = new ApiDocs();
 
   app.use(requestId({ headerName: "X-Request-Id" }));
@@ -53,24 +54,15 @@ export function createApp(deps: Deps) {
     return next();
   });
   // Shed load before reading bodies: webhooks and API calls each have their bound; event streams have theirs.
-  const webhooks = admission({ what: "webhook deliveries", max: deps.config.http.webhookMaxInFlight, retryAfterSeconds: 1 });
-  const api = admission({ what: "API requests", max: deps.config.http.apiMaxInFlight, retryAfterSeconds: 1 });
+  const guards = createHttpGuards(deps.config.http);
   app.use("/api/*", (c, next) => {
-    if (c.req.path === WEBHOOK_PATH) return webhooks(c, next);
+    if (GUARDED_PATHS.has(c.req.path)) return next();
+    if (c.req.path === WEBHOOK_PATH) return guards.webhooks(c, next);
     if (c.req.path === EVENTS_STREAM_PATH) return next();
-    return api(c, next);
+    return guards.api(c, next);
   });
-  const limit = (maxSize: number) =>
-    bodyLimit({
-      maxSize,
-      onError: () => {
-        throw new ApiError("PAYLOAD_TOO_LARGE", `The request body is larger than ${maxSize} bytes.`);
-      },
-    });
-  const defaultLimit = limit(deps.config.http.bodyLimitBytes);
-  const messageLimit = limit(deps.config.http.messageBodyLimitBytes);
   // Sends carry attachments: their route has a limit of its own.
-  app.use((c, next) => (c.req.path === SEND_PATH ? messageLimit(c, next) : defaultLimit(c, next)));
+  app.use((c, next) => (GUARDED_PATHS.has(c.req.path) ? next() : c.req.path === SEND_PATH ? guards.messageBody(c, next) : guards.body(c, next)));
   app.onError(handleError);
   app.notFound((c) => errorResponse(c, new ApiError("ROUTE_NOT_FOUND", `There is no route ${c.req.method} ${c.req.path}.`)));
 
@@ -87,6 +79,7 @@ export function createApp(deps: Deps) {
   );
 
   const authenticated = requireAuth(deps.authenticator);
+  const routeGuards = { shed: guards.api, bodyLimit: guards.body, authenticated };
   docs.add({
     method: "get",
     path: "/api/me",
@@ -99,7 +92,7 @@ export function createApp(deps: Deps) {
     return c.json({ userId, roles: [...roles] });
   });
 
-  registerAccountRoutes(app, { accounts: deps.accounts, sql: deps.sql, runner: deps.runner, authenticated }, docs);
+  app.route("/", accountRoutes({ accounts: deps.accounts, sql: deps.sql, runner: deps.runner, guards: routeGuards }));
   registerWebhookRoutes(
     app,
     {
@@ -131,9 +124,14 @@ export function createApp(deps: Deps) {
   );
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
-  app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));
+  const document = () => {
+    const declared = app.getOpenAPI31Document({ openapi: "3.1.0", info: API_INFO });
+    const legacy = docs.document(API_INFO);
+    return { ...legacy, paths: { ...legacy.paths, ...declared.paths } };
+  };
+  app.get("/openapi.json", (c) => c.json(document()));
   docs.add({ method: "get", path: "/docs", summary: "This API as a readable page", tags: ["operations"], auth: false, responses: { 200: { description: "HTML page", contentType: "text/html" } } });
-  app.get("/docs", (c) => c.html(renderDocsPage(docs.document(API_INFO))));
+  app.get("/docs", (c) => c.html(renderDocsPage(document() as Parameters<typeof renderDocsPage>[0])));
 
   return Object.assign(app, { docs });
 }

@@ -66,3 +66,38 @@ function jsonBody(schema: z.ZodType, optional: boolean): MiddlewareHandler<AppEn
 }
 
 const notJson = () => new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json).");
+
+/**
+ * The validation hook of every `app.openapi` route: a failed params, query,
+ * header or body check answers 400 VALIDATION_FAILED with `details`, as
+ * `validate` does.
+ */
+export function validationHook(result: { target: keyof ValidationTargets; success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }): undefined {
+  if (result.success || !result.error) return undefined;
+  throw new ApiError("VALIDATION_FAILED", `The request ${targetName(result.target)} is invalid.`, describeIssues(result.error.issues));
+}
+
+/**
+ * Route middleware in front of a declared JSON body: the body must say it is
+ * JSON (415 otherwise), its nesting is bounded before it is parsed (400
+ * `JSON_TOO_DEEP`, `MALFORMED_JSON`), and the parsed value is what the
+ * route's schema then validates. An optional body may be left out: it
+ * validates as `{}`.
+ */
+export function jsonBodyGate(options: { optional: boolean }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const isJson = JSON_TYPE.test(c.req.header("content-type") ?? "");
+    if (!options.optional && !isJson) throw notJson();
+    const text = await c.req.text();
+    const empty = options.optional && text.trim() === "";
+    if (!empty && !isJson) throw notJson();
+    if (empty) {
+      // The library's validator then reads `{}`.
+      if (!isJson) c.req.raw.headers.set("content-type", "application/json");
+      c.req.bodyCache.text = Promise.resolve("{}");
+    } else {
+      parseJsonText(text, jsonMaxDepth(c));
+    }
+    await next();
+  };
+}

@@ -24,12 +24,12 @@ describe("operations routes", () => {
     expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true } } });
   });
 
-  test("every route is in the OpenAPI 3.1 document, generated from its schemas", async () => {
+  test("every route the app serves is in the OpenAPI 3.1 document", async () => {
     const doc = (await (await h.request("/openapi.json")).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe("3.1.0");
     const undocumented = h.app.routes
       .filter((r) => r.method !== "ALL")
-      .filter((r) => !h.app.docs.has(r.method, r.path))
+      .filter((r) => !doc.paths[r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[r.method.toLowerCase()])
       .map((r) => `${r.method} ${r.path}`);
     expect(undocumented).toEqual([]);
     expect(Object.keys(doc.paths)).toContain("/ready");
