@@ -7,7 +7,7 @@
 import { requestId } from "hono/request-id";
 import { z } from "zod";
 import { accountRoutes } from "./accounts/routes";
-import { registerAuditRoutes } from "./audit";
+import { auditRoutes } from "./audit";
 import type { Deps } from "./deps";
 import type { AppEnv } from "./http/app-env";
 import { requireAuth } from "./http/auth";
@@ -21,14 +21,15 @@ import { ApiDocs } from "./http/openapi";
 import { databaseGate } from "./http/database-gate";
 import { requestLogger } from "./http/request-logger";
 import { registerSyncRoutes } from "./sync/routes";
-import { registerWebhookRoutes } from "./unipile/webhook-routes";
+import { webhookRoutes } from "./unipile/webhook-routes";
 import { registerMessagingRoutes } from "./messaging/routes";
 import { registerSendRoutes } from "./messaging/send-routes";
 import { registerLiveRoutes } from "./live/sse-routes";
 import { deliveryLagSummary, registerSubscriptionRoutes } from "./subscriptions";
 
 /** Paths whose routes carry their own guards (a sub-app); the rest still get them here. */
-const GUARDED_PATHS = new Set(["/api/unipile/connect-whatsapp", "/api/unipile/check-status", "/api/unipile/account", "/api/unipile/account/reconnect"]);
+const GUARDED_PATHS = new Set(["/api/unipile/connect-whatsapp", "/api/unipile/check-status", "/api/unipile/account", "/api/unipile/account/reconnect", "/api/unipile/webhook"]);
+const guarded = (path: string) => GUARDED_PATHS.has(path) || path.startsWith("/api/audit/");
 const SEND_PATH = "/api/unipile/message";
 const WEBHOOK_PATH = "/api/unipile/webhook";
 const EVENTS_STREAM_PATH = "/api/events/stream";
@@ -56,13 +57,13 @@ export function createApp(deps: Deps) {
   // Shed load before reading bodies: webhooks and API calls each have their bound; event streams have theirs.
   const guards = createHttpGuards(deps.config.http);
   app.use("/api/*", (c, next) => {
-    if (GUARDED_PATHS.has(c.req.path)) return next();
+    if (guarded(c.req.path)) return next();
     if (c.req.path === WEBHOOK_PATH) return guards.webhooks(c, next);
     if (c.req.path === EVENTS_STREAM_PATH) return next();
     return guards.api(c, next);
   });
   // Sends carry attachments: their route has a limit of its own.
-  app.use((c, next) => (GUARDED_PATHS.has(c.req.path) ? next() : c.req.path === SEND_PATH ? guards.messageBody(c, next) : guards.body(c, next)));
+  app.use((c, next) => (guarded(c.req.path) ? next() : c.req.path === SEND_PATH ? guards.messageBody(c, next) : guards.body(c, next)));
   app.onError(handleError);
   app.notFound((c) => errorResponse(c, new ApiError("ROUTE_NOT_FOUND", `There is no route ${c.req.method} ${c.req.path}.`)));
 
@@ -93,19 +94,19 @@ export function createApp(deps: Deps) {
   });
 
   app.route("/", accountRoutes({ accounts: deps.accounts, sql: deps.sql, runner: deps.runner, guards: routeGuards }));
-  registerWebhookRoutes(
-    app,
-    {
+  app.route(
+    "/",
+    webhookRoutes({
       secret: deps.unipile.webhookSecret,
       eventStore: deps.eventStore,
       accounts: deps.accounts,
       monitor: deps.accountMonitor,
       fetcher: deps.messaging.fetcher,
       clock: deps.clock,
-    },
-    docs,
+      guards: [guards.webhooks, guards.body],
+    }),
   );
-  registerAuditRoutes(app, { sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, authenticated }, docs);
+  app.route("/", auditRoutes({ sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, guards: routeGuards }));
   registerSyncRoutes(app, { sql: deps.sql, runner: deps.runner, sync: deps.sync, authenticated }, docs);
   registerSendRoutes(app, { sql: deps.sql, sends: deps.messaging.sends, authenticated, maxAttachmentBytes: deps.config.http.maxAttachmentBytes }, docs);
   registerMessagingRoutes(app, { sql: deps.sql, runner: deps.runner, gateway: deps.unipile.gateway, reads: deps.messaging.reads, authenticated }, docs);

@@ -29,6 +29,8 @@ export interface RouteGuards {
 
 /** The route needs a bearer JWT. */
 export const BEARER = [{ bearer: [] }];
+/** The route needs a bearer JWT with the auditor role (403 without it). */
+export const AUDITOR = { security: BEARER, "x-required-role": "auditor" } as const;
 /** The route is open (health, the documents). */
 export const OPEN: RouteConfig["security"] = [];
 

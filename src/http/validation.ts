@@ -94,7 +94,8 @@ export function jsonBodyGate(options: { optional: boolean }): MiddlewareHandler<
     if (empty) {
       // The library's validator then reads `{}`.
       if (!isJson) c.req.raw.headers.set("content-type", "application/json");
-      c.req.bodyCache.text = Promise.resolve("{}");
+      // (Hono keeps promises in its body cache, though its type says values.)
+      c.req.bodyCache.text = Promise.resolve("{}") as unknown as string;
     } else {
       parseJsonText(text, jsonMaxDepth(c));
     }
