@@ -60,13 +60,15 @@ export type WithRoute<R extends RouteConfig> = ReturnType<typeof probe.openapi<R
  * Declares a route whose handler reads the body itself (the raw bytes of a
  * webhook, a JSON-or-multipart send with its files): the body is in the
  * document and the client types, but the handler, not the library, reads
- * and validates it, so its own limits and error codes hold.
+ * and validates it, so its own limits and error codes hold. `Typed`, when
+ * given, is the declaration the client types follow (one body type: the
+ * library would make a client send every media type a route accepts).
  */
-export function openapiOwnBody<R extends RouteConfig>(route: R, handler: (c: Context<AppEnv>) => Promise<Response>): WithRoute<R> {
+export function openapiOwnBody<R extends RouteConfig, Typed extends RouteConfig = R>(route: R, handler: (c: Context<AppEnv>) => Promise<Response>): WithRoute<Typed> {
   const app = apiApp();
   const { middleware: _guards, ...documented } = route;
   app.openAPIRegistry.registerPath(documented);
   const { request: _declared, ...rest } = route;
   app.openapi({ ...rest, hide: true } as RouteConfig, handler as never);
-  return app as unknown as WithRoute<R>;
+  return app as unknown as WithRoute<Typed>;
 }

@@ -1,7 +1,9 @@
 /**
  * @module http/validation
- * `validate(target, schema)`: request validation with our error shape. Path,
- * query and header targets go through `@hono/zod-validator`; a JSON body must
+ * Request validation with our error shape. Declared routes (`app.openapi`)
+ * validate through `validationHook`, with `jsonBodyGate` in front of a
+ * JSON body. `validate(target, schema)` is the same for a plain Hono route:
+ * path, query and header targets go through `@hono/zod-validator`; a JSON body must
  * say it is JSON (415 otherwise) and is read by http/json-body, which bounds
  * its nesting before parsing it (400 `JSON_TOO_DEEP`, `MALFORMED_JSON`).
  */
@@ -39,14 +41,6 @@ function targetName(target: keyof ValidationTargets): string {
     default:
       return target;
   }
-}
-
-/**
- * Like `validate("json", schema)` for a body that may be left out: an empty
- * body validates as `{}`; a present one must be JSON.
- */
-export function validateOptionalJson<Schema extends z.ZodType>(schema: Schema): Validator<"json", Schema> {
-  return jsonBody(schema, true) as unknown as Validator<"json", Schema>;
 }
 
 function jsonBody(schema: z.ZodType, optional: boolean): MiddlewareHandler<AppEnv> {

@@ -183,10 +183,15 @@ function sendFailure(error: SendError): ApiError {
   }
 }
 
+/** The send as the typed client makes it: JSON (multipart is in the document; a client builds its FormData itself). */
+type SendJsonRoute = Omit<typeof sendRoute, "request"> & {
+  request: { headers: (typeof sendRoute)["request"]["headers"]; body: { required: true; content: { "application/json": { schema: typeof SendBody } } } };
+};
+
 /** The send route, mounted with `app.route("/", sendRoutes(deps))`; it reads its JSON or multipart body itself. */
 export function sendRoutes(deps: SendRoutesDeps) {
   const guard = [deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated];
-  return openapiOwnBody({ ...sendRoute, middleware: guard }, async (c) => {
+  return openapiOwnBody<typeof sendRoute & { middleware: typeof guard }, SendJsonRoute>({ ...sendRoute, middleware: guard }, async (c) => {
     const { fields, files } = await readBody(c, deps.maxAttachmentBytes);
     const parsed = SendBody.safeParse(fields);
     if (!parsed.success) throw new ApiError("VALIDATION_FAILED", "The request body is invalid.", describeIssues(parsed.error.issues));
