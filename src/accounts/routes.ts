@@ -7,6 +7,7 @@ import { createRoute } from "@hono/zod-openapi";
 import QRCode from "qrcode";
 import { z } from "zod";
 import { ApiError } from "../http/errors";
+import { EXAMPLES } from "../http/examples";
 import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
 import { jsonBodyGate } from "../http/validation";
 import type { ProjectionRunner } from "../projections/runner";
@@ -180,7 +181,7 @@ const connectRoute = createRoute({
   summary: "Start linking a WhatsApp account: a QR code (or a pairing code)",
   security: BEARER,
   request: { body: { required: false, content: { "application/json": { schema: ConnectBody } } } },
-  responses: { 200: json(ConnectionSchema, "Scan the QR code; then watch check-status"), ...ERRORS },
+  responses: { 200: json(ConnectionSchema, "Scan the QR code; then watch check-status", EXAMPLES.connection), ...ERRORS },
 });
 
 const checkStatusRoute = createRoute({
@@ -191,7 +192,7 @@ const checkStatusRoute = createRoute({
   summary: "An account's status; with wait, answers as soon as it changes",
   security: BEARER,
   request: { query: CheckStatusQuery },
-  responses: { 200: json(AccountSchema, "Status"), ...ERRORS },
+  responses: { 200: json(AccountSchema, "Status", EXAMPLES.account), ...ERRORS },
 });
 
 const getAccountRoute = createRoute({

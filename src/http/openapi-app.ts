@@ -12,6 +12,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import type { z } from "zod";
 import type { AppEnv } from "./app-env";
 import { ErrorBodySchema } from "./errors";
+import { EXAMPLES } from "./examples";
 import { validationHook } from "./validation";
 
 /** A sub-app (or the app) whose validation failures answer in the one error shape. */
@@ -34,17 +35,17 @@ export const AUDITOR = { security: BEARER, "x-required-role": "auditor" } as con
 /** The route is open (health, the documents). */
 export const OPEN: RouteConfig["security"] = [];
 
-/** A JSON answer. */
-export const json = <T extends z.ZodType>(schema: T, description: string) => ({
+/** A JSON answer (with an example: a real answer, see http/examples). */
+export const json = <T extends z.ZodType>(schema: T, description: string, example?: unknown) => ({
   description,
-  content: { "application/json": { schema } },
+  content: { "application/json": { schema, ...(example === undefined ? {} : { example }) } },
 });
 
 /** Every route may answer an error in the one shape: `{error, code, requestId}`. */
 export const ERRORS = {
   default: {
     description: "An error: `code` says which (VALIDATION_FAILED, UNAUTHENTICATED, ACCOUNT_NOT_FOUND, …)",
-    content: { "application/json": { schema: ErrorBodySchema } },
+    content: { "application/json": { schema: ErrorBodySchema, example: EXAMPLES.error } },
   },
 } as const;
 

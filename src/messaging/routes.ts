@@ -11,6 +11,7 @@ import { z } from "zod";
 import type { Queryable } from "../db/client";
 import { ApiError } from "../http/errors";
 import { storableText } from "../http/input";
+import { EXAMPLES } from "../http/examples";
 import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
 import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileGateway } from "../unipile/gateway";
@@ -48,7 +49,7 @@ const listConversationsRoute = createRoute({
   summary: "The caller's conversations, newest activity first (keyset pages)",
   security: BEARER,
   request: { query: ConversationsQuery },
-  responses: { 200: json(pageOf(ConversationSchema).meta({ id: "ConversationPage" }), "A page"), ...ERRORS },
+  responses: { 200: json(pageOf(ConversationSchema).meta({ id: "ConversationPage" }), "A page", EXAMPLES.conversations), ...ERRORS },
 });
 
 const getConversationRoute = createRoute({
@@ -70,7 +71,7 @@ const listMessagesRoute = createRoute({
   summary: "A conversation's messages, newest first (keyset pages)",
   security: BEARER,
   request: { params: ConversationParam, query: PageQuery },
-  responses: { 200: json(pageOf(MessageSchema).meta({ id: "MessagePage" }), "A page"), ...ERRORS },
+  responses: { 200: json(pageOf(MessageSchema).meta({ id: "MessagePage" }), "A page", EXAMPLES.messages), ...ERRORS },
 });
 
 const markReadRoute = createRoute({

@@ -12,6 +12,7 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError, describeIssues } from "../http/errors";
 import { jsonMaxDepth, parseJsonText, readJsonBody } from "../http/json-body";
 import { isStorableText, STORABLE_TEXT_MESSAGE } from "../http/input";
+import { EXAMPLES } from "../http/examples";
 import { BEARER, ERRORS, IDEMPOTENCY_KEY_DESCRIPTION, json, openapiOwnBody, type RouteGuards } from "../http/openapi-app";
 import { normalizePhone } from "../lib/phone";
 import { upstreamError } from "../unipile/upstream-errors";
@@ -107,12 +108,12 @@ const sendRoute = createRoute({
     body: {
       required: true,
       content: {
-        "application/json": { schema: SendBody.meta({ id: "SendBody" }) },
+        "application/json": { schema: SendBody.meta({ id: "SendBody" }), example: { accountId: EXAMPLES.account.accountId, chatId: EXAMPLES.send.conversationId, content: "Yes, it is. When would you like to visit?" } },
         "multipart/form-data": { schema: SendForm },
       },
     },
   },
-  responses: { 200: json(SendResponse, "Sent (or the first answer again, replayed: true)"), ...ERRORS },
+  responses: { 200: json(SendResponse, "Sent (or the first answer again, replayed: true)", EXAMPLES.send), ...ERRORS },
 });
 
 /** The body's fields and files, from JSON or multipart. */

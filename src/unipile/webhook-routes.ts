@@ -23,6 +23,7 @@ import type { EventMetadata } from "../event-store/event";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { jsonMaxDepth, parseJsonText } from "../http/json-body";
+import { EXAMPLES } from "../http/examples";
 import { ERRORS, json as jsonContent, openapiOwnBody } from "../http/openapi-app";
 import type { Clock } from "../lib/clock";
 import type { MessagingFetcher } from "../messaging/fetcher";
@@ -86,7 +87,7 @@ const webhookRoute = createRoute({
     body: {
       required: true,
       description: "One of Unipile's three body shapes (messaging, account status, hosted auth); an unknown shape is recorded too",
-      content: { "application/json": { schema: z.record(z.string(), z.unknown()).meta({ id: "UnipileWebhookBody" }) } },
+      content: { "application/json": { schema: z.record(z.string(), z.unknown()).meta({ id: "UnipileWebhookBody" }), example: EXAMPLES.webhook } },
     },
   },
   responses: { 200: jsonContent(AckSchema, "Durably recorded"), ...ERRORS },

@@ -86,6 +86,16 @@ describe("/openapi.json", () => {
     expect(doc.paths["/api/subscriptions"]?.post?.requestBody?.required).toBe(true);
   });
 
+  test("answers carry examples recorded from the service against the sandbox, valid for their schemas", async () => {
+    const { AccountSchema } = await import("../../src/accounts/routes");
+    const { EXAMPLES } = await import("../../src/http/examples");
+    const example = (path: string, method: string) => (doc.paths[path]?.[method]?.responses["200"] as { content: Record<string, { example?: unknown }> }).content["application/json"]?.example;
+    expect(example("/api/unipile/check-status", "get")).toEqual(EXAMPLES.account);
+    expect(AccountSchema.safeParse(EXAMPLES.account).success).toBe(true);
+    expect(example("/api/unipile/message", "post")).toMatchObject({ success: true, replayed: false });
+    expect(example("/api/conversations", "get")).toMatchObject({ items: [expect.objectContaining({ id: expect.any(String) })] });
+  });
+
   test("every route the app serves is in it, and nothing else", () => {
     const served = new Set(
       h.app.routes.filter((r) => r.method !== "ALL").map((r) => `${r.method.toLowerCase()} ${r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")}`),
