@@ -119,6 +119,7 @@ function fromHttpException(error: HTTPException): ApiError {
   if (error.status === 400 && /json/i.test(error.message)) {
     return new ApiError("MALFORMED_JSON", "The request body is not valid JSON.");
   }
+  if (error.status === 415) return new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json).");
   if (error.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large.");
   if (error.status === 401) return new ApiError("UNAUTHENTICATED", error.message || "Authentication required.");
   const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === error.status);

@@ -9,14 +9,16 @@
  * to `Authorization: Bearer <METRICS_TOKEN>`.
  */
 import { createHash, timingSafeEqual } from "node:crypto";
-import type { Hono, MiddlewareHandler } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { matchedRoutes } from "hono/route";
 import type { Logger } from "pino";
+import { z } from "zod";
 import { metrics, registry, startTimer } from "../platform/metrics";
 import type { AppEnv } from "./app-env";
 import { isLoopback, peerAddress } from "./client-address";
 import { ApiError } from "./errors";
-import type { ApiDocs } from "./openapi";
+import { apiApp, ERRORS, OPEN } from "./openapi-app";
 
 /** The registered path of the route that matched (not a middleware's), or `(unmatched)`. */
 export function routeTemplate(c: Parameters<MiddlewareHandler<AppEnv>>[0]): string {
@@ -67,19 +69,25 @@ function allowed(c: Parameters<MiddlewareHandler<AppEnv>>[0], token: string | un
   }
 }
 
-export function registerMetricsRoute(app: Hono<AppEnv>, deps: MetricsRouteDeps, docs: ApiDocs) {
-  docs.add({
-    method: "get",
-    path: "/metrics",
-    summary: "Prometheus metrics (loopback only, or Authorization: Bearer <METRICS_TOKEN>)",
-    tags: ["operations"],
-    auth: false,
-    responses: { 200: { description: "Prometheus text format", contentType: "text/plain" } },
-  });
-  app.get("/metrics", async (c) => {
+const metricsRoute = createRoute({
+  method: "get",
+  path: "/metrics",
+  operationId: "metrics",
+  tags: ["operations"],
+  summary: "Prometheus metrics (loopback only, or Authorization: Bearer <METRICS_TOKEN>)",
+  security: OPEN,
+  responses: {
+    200: { description: "Prometheus text format", content: { "text/plain": { schema: z.string() } } },
+    ...ERRORS,
+  },
+});
+
+/** `GET /metrics`, mounted with `app.route("/", metricsRoutes(deps))`. */
+export function metricsRoutes(deps: MetricsRouteDeps) {
+  return apiApp().openapi(metricsRoute, async (c) => {
     allowed(c, deps.token);
     // The database may be down: the process's own series are still worth serving.
     await deps.refresh().catch((error: unknown) => deps.logger.warn({ reason: String(error) }, "metrics: database gauges not refreshed"));
-    return c.body(await registry.metrics(), 200, { "Content-Type": registry.contentType });
+    return c.body(await registry.metrics(), 200, { "Content-Type": registry.contentType }) as never;
   });
 }

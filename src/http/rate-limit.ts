@@ -63,7 +63,8 @@ export function rateLimit(options: RateLimitOptions): MiddlewareHandler<AppEnv> 
         { ...headers, "Retry-After": retryAfter },
       );
     }
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
     await next();
+    // A narrower limit's answer (a paced send) keeps its own headers.
+    for (const [name, value] of Object.entries(headers)) if (!c.res.headers.has(name)) c.res.headers.set(name, value);
   };
 }
