@@ -58,7 +58,9 @@ describe("a subscription", () => {
     expect(r.body).not.toContain("raw");
     expect(() => verify("whsec_" + Buffer.from("another secret that is long").toString("base64"), r)).toThrow();
 
-    const log = (await (await h.request(`/api/subscriptions/${subscription.id}/deliveries`, { as: account.userId })).json()) as { items: Json[] };
+    // The receiver has the request before the worker records its answer: wait for the record.
+    const deliveries = async () => (await (await h.request(`/api/subscriptions/${subscription.id}/deliveries`, { as: account.userId })).json()) as { items: Json[] };
+    const log = await until(async () => { const page = await deliveries(); return page.items.length > 0 && page; }, 10_000, "the delivery record");
     expect(log.items[0]).toMatchObject({ eventId: r.id, status: "delivered", responseCode: 200, attempt: 1, type: "message.created", error: null });
     expect(log.items[0]?.durationMs).toEqual(expect.any(Number));
 
