@@ -62,7 +62,7 @@ import {
   sleep,
   type Target,
 } from "./bench/common";
-import { describeShares, walByRelation, walLsn } from "./bench/wal";
+import { describeShares, resetStatements, topStatements, walByRelation, walLsn } from "./bench/wal";
 
 const ROOT = resolve(import.meta.dir, "..");
 const PARTS = ["ingest", "lag", "replay", "queries"] as const;
@@ -470,11 +470,11 @@ async function main() {
     cpu = cpuMeter(roots());
     wal = await walPosition();
     const walFrom = await walLsn(pgStats);
+    await resetStatements(pgStats);
     const service = await runTool<Side & { caughtUpSeconds: number; caughtUpPerSecond: number }>("load-ingest-service", args("ingest-service"));
-    const walTo = await walLsn(pgStats);
-    const shareRows = await walByRelation(pgStats, walFrom, walTo);
-    const shares = describeShares(shareRows, webhooks);
-    reportCost("ingest.service", webhooks, cpu("ingest service until caught up (warm-up included)", { load: lastToolCpuSeconds }), "service", (await walPosition()) - wal, `${costNote("the service, until its projections caught up")}; WAL per webhook by relation: ${shares}`);
+    const statements = await topStatements(pgStats, webhooks);
+    const shares = describeShares(await walByRelation(pgStats, walFrom, await walLsn(pgStats)), webhooks);
+    reportCost("ingest.service", webhooks, cpu("ingest service until caught up (warm-up included)", { load: lastToolCpuSeconds }), "service", (await walPosition()) - wal, `${costNote("the service, until its projections caught up")}; WAL per webhook by relation: ${shares}; Postgres time by statement: ${statements}`);
     ingestCapacity = service.perSecond;
     if (service.errors > 0) problems.push(`ingest: ${service.errors} webhooks were not answered 200`);
     if (minimal.errors > 0) problems.push(`ingest: ${minimal.errors} webhooks were not answered 200 by the minimal receiver`);
