@@ -5,6 +5,7 @@
  *   bun run bench -- --smoke              a few hundred events per part, no targets (the suite runs it)
  *   bun run bench -- --only ingest,lag    some parts (ingest, lag, replay, queries); memory is always reported
  *   bun run bench -- --events 200000 …    sizes: see SIZES below for every flag
+ *   bun run bench -- --verify             at the end, `bun run replay --verify` on the bench's log
  *
  * It starts everything itself, each in its own process, as in production: a
  * fresh embedded Postgres (temporary data folder, free port), the Unipile
@@ -94,6 +95,8 @@ const { values } = parseArgs({
     smoke: { type: "boolean", default: false },
     only: { type: "string" },
     "keep-temp": { type: "boolean", default: false },
+    /** At the end, with the service stopped: `bun run replay --verify` on the log the run wrote. */
+    verify: { type: "boolean", default: false },
     /** Writes a CPU profile (markdown) of each service run into this folder, for analysis. */
     "service-cpu-prof": { type: "string" },
     /** Extra service environment for experiments, KEY=VALUE (repeatable), e.g. WEBHOOK_MAX_IN_FLIGHT=64. */
@@ -472,9 +475,13 @@ async function main() {
     const walFrom = await walLsn(pgStats);
     await resetStatements(pgStats);
     const service = await runTool<Side & { caughtUpSeconds: number; caughtUpPerSecond: number }>("load-ingest-service", args("ingest-service"));
+    const serviceCpu = cpu("ingest service until caught up (warm-up included)", { load: lastToolCpuSeconds });
+    const walTo = await walLsn(pgStats);
+    const serviceWal = (await walPosition()) - wal;
+    // The breakdowns are read after the measurement: reading the WAL back costs Postgres seconds.
     const statements = await topStatements(pgStats, webhooks);
-    const shares = describeShares(await walByRelation(pgStats, walFrom, await walLsn(pgStats)), webhooks);
-    reportCost("ingest.service", webhooks, cpu("ingest service until caught up (warm-up included)", { load: lastToolCpuSeconds }), "service", (await walPosition()) - wal, `${costNote("the service, until its projections caught up")}; WAL per webhook by relation: ${shares}; Postgres time by statement: ${statements}`);
+    const shares = describeShares(await walByRelation(pgStats, walFrom, walTo), webhooks);
+    reportCost("ingest.service", webhooks, serviceCpu, "service", serviceWal, `${costNote("the service, until its projections caught up")}; WAL per webhook by relation: ${shares}; Postgres time by statement: ${statements}`);
     ingestCapacity = service.perSecond;
     if (service.errors > 0) problems.push(`ingest: ${service.errors} webhooks were not answered 200`);
     if (minimal.errors > 0) problems.push(`ingest: ${minimal.errors} webhooks were not answered 200 by the minimal receiver`);
@@ -563,8 +570,23 @@ async function main() {
     note: `sampled every 100 ms and VmHWM; cumulative per phase: ${servicePeaks.map((p) => `${p.phase} ${p.peakMb} MB`).join(", ")}${serviceRuns > 1 ? " (the service was restarted once the log was filled)" : ""}`,
   }));
 
+  if (values.verify) await verifyReplay(databaseUrl);
   await pgStats.end({ timeout: 2 });
   printTable(started);
+}
+
+/** `bun run replay --verify` on the bench's log: every projection rebuilt equals the live tables. */
+async function verifyReplay(databaseUrl: string) {
+  step("replay --verify on the bench's log");
+  const proc = Bun.spawn([bun, "--no-env-file", "scripts/replay.ts", "--verify"], { cwd: ROOT, env: baseEnv({ DATABASE_URL: databaseUrl }), stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const child: Child = { name: "replay-verify", proc };
+  children.add(child);
+  const out = await new Response(proc.stdout).text();
+  const code = await proc.exited;
+  children.delete(child);
+  const lines = out.trim().split("\n").filter((l) => !l.startsWith("  "));
+  console.log(JSON.stringify({ verify: { exitCode: code, lines } }));
+  if (code !== 0) problems.push(`replay --verify found differences (exit ${code}):\n${out.slice(-3000)}`);
 }
 
 function printTable(started: number) {
