@@ -269,6 +269,15 @@ async function main() {
   const pgStats = postgres(databaseUrl, { max: 1, onnotice: () => undefined });
   /** The server's WAL position in bytes. */
   const walPosition = async () => Number((await pgStats<{ b: string }[]>`select pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::text as b`)[0]?.b);
+  /**
+   * Before each measured part: the previous part's tables vacuumed (or autovacuum would do it inside the
+   * next part's window), and a checkpoint, so that every part starts with the same full-page-image debt
+   * (the first change to a page after a checkpoint writes the whole page to the WAL).
+   */
+  const quiesce = async (...tables: string[]) => {
+    for (const table of tables) await pgStats`vacuum (analyze) ${pgStats(table)}`.catch(() => undefined);
+    await pgStats`checkpoint`;
+  };
   step(`postgres ${pgVersion} up on port ${pgPort}`);
 
   console.log(
@@ -454,6 +463,7 @@ async function main() {
     const webhooks = size("ingest-count") + size("warmup");
     const costNote = (what: string) => `${what}, warm-up included`;
     step("ingest: the physical limit (one INSERT per payload, no HTTP)");
+    await quiesce();
     let cpu = cpuMeter(roots());
     let wal = await walPosition();
     const raw = await runTool<Side & { rows: number; bodyBytes: number }>("load-ingest-reference", args("ingest-reference"));
@@ -463,6 +473,7 @@ async function main() {
     const receiverPort = freePort();
     const receiver = spawnDaemon("receiver", ["scripts/bench/receiver.ts", databaseUrl, String(receiverPort), String(size("concurrency"))], baseEnv({ UNIPILE_WEBHOOK_SECRET: webhookSecret }));
     await waitFor("the minimal receiver", receiver, async () => (await fetch(`http://127.0.0.1:${receiverPort}/`)).status === 404 || null);
+    await quiesce("bench_ref");
     cpu = cpuMeter({ ...roots(), receiver: receiver.proc.pid });
     wal = await walPosition();
     const minimal = await runTool<Side>("load-ingest-receiver", args("ingest-receiver", "--url", `http://127.0.0.1:${receiverPort}`));
@@ -470,6 +481,7 @@ async function main() {
     await stopChild(receiver);
 
     step("ingest: the service");
+    await quiesce("bench_receiver");
     cpu = cpuMeter(roots());
     wal = await walPosition();
     const walFrom = await walLsn(pgStats);
@@ -510,6 +522,7 @@ async function main() {
     interface Lag { achievedRate: number; total: number; errors: number; notVisible: number; sampleEvery: number; lag: Summary; webhook: Summary; scheduleDelay: Summary }
     const lagRun = async (label: string, rate: number, seconds: number, run: string) => {
       step(`lag at ${rate}/s for ${seconds} s`);
+      await quiesce("events", "messages", "conversations");
       const cpu = cpuMeter(roots());
       const wal = await walPosition();
       const r = await runTool<Lag>("load-lag", [
