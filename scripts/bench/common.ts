@@ -177,8 +177,15 @@ export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(r
 export const FIGURES = [
   "ingest.accepted_per_s",
   "ingest.ratio",
+  "ingest.caught_up_per_s",
+  "ingest.caught_up_ratio",
+  "ingest.raw_insert_per_s",
   "ingest.p50_ms",
   "ingest.p99_ms",
+  "ingest.p99_ratio",
+  ...(["ingest.raw_insert", "ingest.receiver", "ingest.service", "lag", "replay"] as const).flatMap((part) =>
+    (["worker_cpu_ms", "postgres_cpu_ms", "wal_bytes"] as const).map((cost) => `cost.${part}.${cost}` as const),
+  ),
   "lag.p50_ms",
   "lag.p99_ms",
   "lag.webhook_p99_ms",

@@ -2,6 +2,7 @@
  * The benchmark's load generator, a process apart from the service:
  *   bun scripts/bench/load.ts ingest-reference <world.json> --count 20000 --concurrency 32 --now <ms>
  *   bun scripts/bench/load.ts ingest-service   <world.json> --count 20000 --concurrency 32 --now <ms>
+ *   bun scripts/bench/load.ts ingest-receiver  <world.json> --url http://127.0.0.1:<port> --count 20000 --concurrency 32 --now <ms>
  *   bun scripts/bench/load.ts lag     <world.json> --rate 1000 --seconds 20 --sample 10
  *   bun scripts/bench/load.ts queries <world.json> --requests 1000 --max-seconds 30 --deep 50000 --big-chat=<id> --message-deep 5000
  * Talks HTTP to the service (and, for the ingest reference, Postgres). Prints
@@ -31,11 +32,12 @@ const { positionals, values } = parseArgs({
     "max-seconds": { type: "string", default: "30" },
     run: { type: "string", default: "bench" },
     now: { type: "string" },
+    url: { type: "string" },
   },
 });
 const [mode, worldPath] = positionals;
 if (!mode || !worldPath) {
-  console.error("usage: bun scripts/bench/load.ts <ingest-reference|ingest-service|lag|queries> <world.json> [options]");
+  console.error("usage: bun scripts/bench/load.ts <ingest-reference|ingest-receiver|ingest-service|lag|queries> <world.json> [options]");
   process.exit(2);
 }
 const world = readWorld(worldPath);
@@ -65,8 +67,8 @@ function makeBodies(world: BenchWorld, prefix: string, count: number, startMs: n
 const webhookHeaders = { "content-type": "application/json", "unipile-auth": world.webhookSecret };
 const apiHeaders = { authorization: `Bearer ${world.token}` };
 
-async function postWebhook(body: string): Promise<number> {
-  const response = await fetch(`${world.serviceUrl}/api/unipile/webhook`, { method: "POST", headers: webhookHeaders, body });
+async function postWebhook(body: string, baseUrl = world.serviceUrl): Promise<number> {
+  const response = await fetch(`${baseUrl}/api/unipile/webhook`, { method: "POST", headers: webhookHeaders, body });
   await response.arrayBuffer();
   return response.status;
 }
@@ -120,11 +122,40 @@ async function ingestReference() {
   emitResult({ ...result, rows: stored?.n ?? 0, bodyBytes: bodies.reduce((sum, b) => sum + Buffer.byteLength(b), 0) / bodies.length });
 }
 
-/** The same payloads as webhooks, each answered only once durably in the log. */
+/** Resolves once every projection of the service has applied the whole log (polls GET /ready). */
+async function caughtUp() {
+  for (;;) {
+    const response = await fetch(`${world.serviceUrl}/ready`).catch(() => null);
+    const body = response ? ((await response.json().catch(() => null)) as { projections?: { lagEvents: number }[] } | null) : null;
+    if (body?.projections && body.projections.length > 0 && body.projections.every((p) => p.lagEvents === 0)) return;
+    await sleep(5);
+  }
+}
+
+/**
+ * The same payloads as webhooks, each answered only once durably in the log;
+ * then the time until the projections have applied the last one ("caught up").
+ */
 async function ingestService() {
   const concurrency = num("concurrency");
   const { warm, bodies } = ingestBodies();
   const send = async (body: string) => (await postWebhook(body)) === 200;
+  await closedLoop(warm, concurrency, send);
+  await caughtUp();
+  const started = performance.now();
+  const result = await closedLoop(bodies, concurrency, send);
+  await caughtUp();
+  const caughtUpSeconds = (performance.now() - started) / 1000;
+  emitResult({ ...result, caughtUpSeconds, caughtUpPerSecond: result.accepted / caughtUpSeconds });
+}
+
+/** The same payloads to the minimal receiver (scripts/bench/receiver.ts): one INSERT per request. */
+async function ingestReceiver() {
+  const concurrency = num("concurrency");
+  const url = values.url;
+  if (!url) throw new Error("--url is required");
+  const { warm, bodies } = ingestBodies();
+  const send = async (body: string) => (await postWebhook(body, url)) === 200;
   await closedLoop(warm, concurrency, send);
   emitResult(await closedLoop(bodies, concurrency, send));
 }
@@ -274,6 +305,9 @@ switch (mode) {
     break;
   case "ingest-service":
     await ingestService();
+    break;
+  case "ingest-receiver":
+    await ingestReceiver();
     break;
   case "lag":
     await lag();

@@ -14,7 +14,8 @@ if (!dir || !Number.isInteger(port) || port <= 0) {
   process.exit(2);
 }
 
-const server = await startEmbeddedPostgres({ dir, port, onLog: (line) => process.stderr.write(line) });
+// pg_stat_statements: the bench reports which statements the service's Postgres time goes to.
+const server = await startEmbeddedPostgres({ dir, port, onLog: (line) => process.stderr.write(line), settings: { shared_preload_libraries: "pg_stat_statements" } });
 let stopping = false;
 const stop = async () => {
   if (stopping) return;

@@ -19,32 +19,32 @@ interface Row {
 }
 
 /**
- * Appends facts that already happened: no expected-version check, and a fact
- * whose dedupe key is already in the log (or earlier in the same batch) is not
- * stored again; its result carries the original position and `duplicate: true`.
+ * The statement: $1 the facts as one JSON array (`encodeEvents`), $2 the
+ * notification channel. Exported so that a test can EXPLAIN it.
  *
- * Stream versions are taken by bumping the `streams` row inside the statement,
- * so concurrent appends to one stream queue on that row instead of failing.
- * When a concurrent copy of a fact commits while this statement runs, the
- * unique index turns our insert into a no-op, and the statement's snapshot
- * cannot see the winner; a second, short read finds it. (Such a race may leave
- * a gap in the stream's versions; versions only ever increase.)
+ * Each fact's key is looked up in the log once, by a probe of the unique
+ * index: a LATERAL subquery with a LIMIT cannot be flattened into a join, so
+ * the plan does not depend on statistics. (A plain join was planned, on a
+ * young log that autovacuum had not yet analyzed, as a hash join over a
+ * sequential scan of every event: `jsonb_array_elements` is estimated at 100
+ * rows whatever the batch holds.)
  */
-export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): Promise<FactAppendResult[]> {
-  if (facts.length === 0) return [];
-  const payload = encodeEvents(facts);
-  const rows = await sql<Row[]>`
+export const APPEND_FACTS_SQL = `
     with input as (
       select x.ord, x.e->>'streamId' as stream_id, x.e->>'dedupeKey' as dedupe_key, x.e,
              row_number() over (partition by x.e->>'dedupeKey' order by x.ord) as nth
-      from jsonb_array_elements(${payload}::jsonb) with ordinality as x(e, ord)
+      from jsonb_array_elements($1::jsonb) with ordinality as x(e, ord)
     ),
-    -- An anti-join (a key is never null on the events side): one index probe per fact. An OR around a
-    -- NOT EXISTS can only be a subplan, which the planner may hash over the whole log.
+    known as (
+      select i.*, old.global_position as old_position, old.stream_version as old_version, old.transaction_id::text as old_transaction
+      from input i
+      left join lateral (
+        select e.global_position, e.stream_version, e.transaction_id from events e where e.dedupe_key = i.dedupe_key limit 1
+      ) old on true
+    ),
     fresh as (
-      select i.* from input i
-      left join events e on e.dedupe_key = i.dedupe_key
-      where e.dedupe_key is null and (i.dedupe_key is null or i.nth = 1)
+      select k.ord, k.stream_id, k.dedupe_key, k.e from known k
+      where k.old_position is null and (k.dedupe_key is null or k.nth = 1)
     ),
     counts as (select stream_id, count(*)::bigint as n from fresh group by stream_id),
     bumped as (
@@ -67,19 +67,34 @@ export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): P
       on conflict (dedupe_key) do nothing
       returning global_position, stream_id, stream_version, dedupe_key, transaction_id::text as transaction_id
     )
-    select i.ord::int as ord,
+    select k.ord::int as ord,
            ins.global_position, ins.stream_version, ins.transaction_id,
-           coalesce(old.global_position, twin.global_position) as duplicate_position,
-           coalesce(old.stream_version, twin.stream_version) as duplicate_version,
-           coalesce(old.transaction_id::text, twin.transaction_id) as duplicate_transaction,
-           (select pg_notify(${EVENTS_CHANNEL}, '') from inserted limit 1) is null as notified
-    from input i
-    left join planned p on p.ord = i.ord
+           coalesce(k.old_position, twin.global_position) as duplicate_position,
+           coalesce(k.old_version, twin.stream_version) as duplicate_version,
+           coalesce(k.old_transaction, twin.transaction_id) as duplicate_transaction,
+           (select pg_notify($2, '') from inserted limit 1) is null as notified
+    from known k
+    left join planned p on p.ord = k.ord
     left join inserted ins on ins.stream_id = p.stream_id and ins.stream_version = p.stream_version
-    left join events old on old.dedupe_key = i.dedupe_key
-    left join inserted twin on p.ord is null and twin.dedupe_key = i.dedupe_key
-    order by i.ord
-  `;
+    left join inserted twin on p.ord is null and twin.dedupe_key = k.dedupe_key
+    order by k.ord
+`;
+
+/**
+ * Appends facts that already happened: no expected-version check, and a fact
+ * whose dedupe key is already in the log (or earlier in the same batch) is not
+ * stored again; its result carries the original position and `duplicate: true`.
+ *
+ * Stream versions are taken by bumping the `streams` row inside the statement,
+ * so concurrent appends to one stream queue on that row instead of failing.
+ * When a concurrent copy of a fact commits while this statement runs, the
+ * unique index turns our insert into a no-op, and the statement's snapshot
+ * cannot see the winner; a second, short read finds it. (Such a race may leave
+ * a gap in the stream's versions; versions only ever increase.)
+ */
+export async function appendFacts(sql: Sql, facts: readonly NewStreamEvent[]): Promise<FactAppendResult[]> {
+  if (facts.length === 0) return [];
+  const rows = await sql.unsafe<Row[]>(APPEND_FACTS_SQL, [encodeEvents(facts), EVENTS_CHANNEL], { prepare: true });
 
   const results: FactAppendResult[] = [];
   const raced: { index: number; key: string }[] = [];

@@ -9,7 +9,7 @@
 import { normalizePhone, phoneFromJid } from "../lib/phone";
 import { isSupportedTime } from "../lib/time-range";
 import {
-  MessagingWebhookSchema,
+  parseMessagingWebhook,
   RestAttendeeSchema,
   RestChatSchema,
   RestMessageSchema,
@@ -96,7 +96,7 @@ export function translateEvent(event: LoggedEvent): MessagingChange[] {
 function fromWebhook(event: LoggedEvent): MessagingChange[] {
   const data = event.data as { kind?: string; raw?: unknown };
   if (data.kind !== "messaging") return [];
-  const parsed = MessagingWebhookSchema.safeParse(data.raw);
+  const parsed = parseMessagingWebhook(data.raw);
   if (!parsed.success) return [];
   const body = parsed.data;
   const at = validDate(body.timestamp) ?? event.recordedAt;

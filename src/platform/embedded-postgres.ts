@@ -29,6 +29,8 @@ export interface EmbeddedPostgresOptions {
   onLog?: (line: string) => void;
   /** What was found in the data folder before the start (a stale lock, an orphan stopped). */
   onTakeover?: (outcome: Exclude<LockOutcome, { kind: "none" }>) => void;
+  /** More server settings, as `-c name=value` pairs (the benchmark loads pg_stat_statements). */
+  settings?: Record<string, string>;
   /** The server exited without stop(): stopped from outside, or crashed. */
   onExit?: (how: { code: number | null; signal: string | null }) => void;
   /**
@@ -74,6 +76,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       "-c", "unix_socket_directories=",
       "-c", "max_connections=300",
       "-c", "shared_buffers=256MB",
+      ...Object.entries(options.settings ?? {}).flatMap(([name, value]) => ["-c", `${name}=${value}`]),
     ],
     onLog: log,
     onError: log,

@@ -25,6 +25,13 @@ export interface ProjectionRunnerOptions {
   batchSize?: number;
   /** How often to look for events without a wake-up. @default 1000 */
   pollIntervalMs?: number;
+  /**
+   * Under load (woken again while a pass applied events), the next pass starts
+   * no sooner than this after the last one began, so batches grow with the
+   * load instead of each pass taking the few events one append brought. A
+   * wake-up at rest is answered at once. @default 20
+   */
+  minPassIntervalMs?: number;
   logger?: Logger;
 }
 
@@ -53,6 +60,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
   const batchSize = options.batchSize ?? 1000;
   const names = projections.map((p) => p.name);
   const pollIntervalMs = options.pollIntervalMs ?? 1000;
+  const minPassIntervalMs = options.minPassIntervalMs ?? 20;
   let running = false;
   let loop: Promise<void> | null = null;
   let wake: (() => void) | null = null;
@@ -177,17 +185,26 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     while (running) {
       pendingWake = false;
       let hidden = false;
+      let applied = 0;
+      const passStarted = performance.now();
       try {
-        const { lowest } = await pass();
+        const outcome = await pass();
+        applied = outcome.applied;
         failures = 0;
-        hidden = lowest !== null && (await committedPast(lowest));
+        // Woken meanwhile: more is coming, and the next pass will look anyway.
+        const { lowest } = outcome;
+        hidden = !pendingWake && lowest !== null && (await committedPast(lowest));
       } catch (error) {
         failures++;
         const { level, fields } = failureLog(error);
         logger?.[level]({ ...fields, failures }, "projection batch failed; backing off");
       }
       if (!running) break;
-      if (pendingWake && failures === 0) continue;
+      if (pendingWake && failures === 0) {
+        const gather = minPassIntervalMs - (performance.now() - passStarted);
+        if (applied > 0 && gather > 0) await Bun.sleep(gather);
+        continue;
+      }
       // A wake-up (an append here, a notification, the listener reconnecting) ends a backoff early.
       hiddenDelay = hidden ? Math.min(pollIntervalMs, HIDDEN_RETRY_MAX_MS, hiddenDelay === 0 ? HIDDEN_RETRY_MS : hiddenDelay * 2) : 0;
       const delay = failures > 0 ? Math.min(pollIntervalMs * 2 ** failures, MAX_BACKOFF_MS) : hidden ? hiddenDelay : pollIntervalMs;

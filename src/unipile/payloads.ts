@@ -9,6 +9,7 @@
  * service relies on. Pure: imports only zod.
  */
 import { z } from "zod";
+import { fastMessagingWebhook } from "./messaging-webhook-fast";
 
 /**
  * Unipile's ids are a few dozen characters. A longer one is not Unipile's: the
@@ -105,6 +106,15 @@ export const MessagingWebhookSchema = z.looseObject({
 });
 export type MessagingWebhook = z.infer<typeof MessagingWebhookSchema>;
 
+/**
+ * `MessagingWebhookSchema.safeParse`, without zod's walk for the plain bodies
+ * Unipile sends (messaging-webhook-fast.ts); the schema decides the others.
+ */
+export function parseMessagingWebhook(json: unknown): ReturnType<typeof MessagingWebhookSchema.safeParse> {
+  const fast = fastMessagingWebhook(json);
+  return fast ? { success: true, data: fast } : MessagingWebhookSchema.safeParse(json);
+}
+
 export const AccountStatusWebhookSchema = z.looseObject({
   AccountStatus: z.looseObject({
     account_id: id,
@@ -143,7 +153,7 @@ export function classifyWebhookBody(json: unknown): ClassifiedWebhook {
   }
   if (typeof record.event === "string") {
     if (!record.event.startsWith("message_")) return { kind: "unknown", reason: `event ${record.event} is not a messaging event` };
-    const parsed = MessagingWebhookSchema.safeParse(json);
+    const parsed = parseMessagingWebhook(json);
     if (!parsed.success) return { kind: "unknown", reason: issues(parsed.error) };
     return { kind: "messaging", known: (MESSAGING_EVENTS as readonly string[]).includes(parsed.data.event), body: parsed.data };
   }
