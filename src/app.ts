@@ -27,6 +27,7 @@ import { registerMessagingRoutes } from "./messaging/routes";
 import { registerSendRoutes } from "./messaging/send-routes";
 import { registerLiveRoutes } from "./live/sse-routes";
 import { deliveryLagSummary, registerSubscriptionRoutes } from "./subscriptions";
+import { registerConsolePages, registerConsoleRoutes } from "./console";
 
 const SEND_PATH = "/api/unipile/message";
 const WEBHOOK_PATH = "/api/unipile/webhook";
@@ -129,6 +130,10 @@ export function createApp(deps: Deps) {
     },
     docs,
   );
+
+  // The console (React, bundled by Bun) at / and /console, and its session and sandbox helpers.
+  registerConsoleRoutes(app, { sql: deps.sql, authenticated, development: deps.config.auth.mode === "development", auth: deps.auth, sandbox: deps.unipile.sandboxControls });
+  registerConsolePages(app);
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

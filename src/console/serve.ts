@@ -1,0 +1,86 @@
+/**
+ * @module console/serve
+ * The console's page and assets, bundled by Bun's own bundler (`Bun.build`
+ * on `index.html`) the first time they are asked for, kept in memory, and
+ * served at `/` and `/console` (assets under `/console/assets/`) with a
+ * strict Content-Security-Policy: scripts, styles and connections to this
+ * origin only, images from it or data:/blob: URLs. No CDN, no build step.
+ */
+import { join } from "node:path";
+import type { Hono } from "hono";
+import type { AppEnv } from "../http/app-env";
+import { ApiError } from "../http/errors";
+
+export const CONSOLE_CSP = [
+  "default-src 'self'",
+  "script-src 'self'",
+  "style-src 'self'",
+  "img-src 'self' data: blob:",
+  "connect-src 'self'",
+  "font-src 'self'",
+  "object-src 'none'",
+  "base-uri 'none'",
+  "form-action 'self'",
+  "frame-ancestors 'none'",
+].join("; ");
+
+const ASSETS = "/console/assets/";
+const ENTRY = join(import.meta.dir, "ui", "index.html");
+
+interface Bundle {
+  html: string;
+  assets: Map<string, { body: Uint8Array; type: string }>;
+}
+
+let building: Promise<Bundle> | null = null;
+
+/** Bundles the console once per process (a failed build is retried on the next request). */
+export function consoleBundle(): Promise<Bundle> {
+  building ??= build().catch((error: unknown) => {
+    building = null;
+    throw error;
+  });
+  return building;
+}
+
+async function build(): Promise<Bundle> {
+  const result = await Bun.build({
+    entrypoints: [ENTRY],
+    target: "browser",
+    minify: true,
+    publicPath: ASSETS,
+    define: { "process.env.NODE_ENV": JSON.stringify("production") },
+  });
+  if (!result.success) throw new Error(`the console did not build: ${result.logs.map(String).join("\n")}`);
+  let html = "";
+  const assets = new Map<string, { body: Uint8Array; type: string }>();
+  for (const output of result.outputs) {
+    const name = output.path.replace(/^\.\//, "");
+    if (name.endsWith(".html")) html = await output.text();
+    else assets.set(name, { body: new Uint8Array(await output.arrayBuffer()), type: output.type });
+  }
+  return { html, assets };
+}
+
+const securityHeaders = {
+  "Content-Security-Policy": CONSOLE_CSP,
+  "X-Content-Type-Options": "nosniff",
+  "Referrer-Policy": "no-referrer",
+  "X-Frame-Options": "DENY",
+};
+
+export function registerConsolePages(app: Hono<AppEnv>) {
+  const page = async () => {
+    const { html } = await consoleBundle();
+    return new Response(html, { headers: { ...securityHeaders, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" } });
+  };
+  app.get("/", page);
+  app.get("/console", page);
+  app.get("/console/", page);
+  app.get(`${ASSETS}:name`, async (c) => {
+    const asset = (await consoleBundle()).assets.get(c.req.param("name"));
+    if (!asset) throw new ApiError("NOT_FOUND", "There is no such console asset.");
+    // Names carry a content hash: a name's bytes never change.
+    return new Response(asset.body, { headers: { ...securityHeaders, "Content-Type": asset.type, "Cache-Control": "public, max-age=31536000, immutable" } });
+  });
+}
