@@ -28,5 +28,8 @@ export function useLive(handler: (event: LiveEvent) => void) {
   const hub = useContext(LiveContext);
   const latest = useRef(handler);
   latest.current = handler;
-  useEffect(() => hub.subscribe((event) => latest.current(event)), [hub]);
+  useEffect(() => {
+    const unsubscribe = hub.subscribe((event) => latest.current(event));
+    return () => void unsubscribe();
+  }, [hub]);
 }

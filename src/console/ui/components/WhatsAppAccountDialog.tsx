@@ -47,6 +47,8 @@ export function WhatsAppAccountDialog({ client, open, onClose, onConnected, acco
       setStep({ name: "intro" });
       setError(null);
       dialog.showModal();
+      // Focus the step's first control, not the close button.
+      requestAnimationFrame(() => dialog.querySelector<HTMLElement>(".dialog-body button, .dialog-body input")?.focus());
     } else if (!open && dialog.open) dialog.close();
   }, [open]);
 

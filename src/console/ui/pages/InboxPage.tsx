@@ -80,7 +80,9 @@ function ConversationList({ client, accountId, openId, onOpen }: { client: ApiCl
     }
   }, [client, accountId]);
 
-  useEffect(() => void load(undefined), [load]);
+  useEffect(() => {
+    void load(undefined);
+  }, [load]);
   useEffect(() => {
     const node = sentinel.current;
     if (!node || !cursor || loading) return;

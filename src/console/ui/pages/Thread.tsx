@@ -62,7 +62,10 @@ export function Thread({ client, conversationId, accountId, sandbox, onBack }: P
     setConversation(event.data.conversation);
     if (event.event === "message") upsert([event.data.message]);
   });
-  useEffect(() => end.current?.scrollIntoView({ block: "end" }), [messages.length]);
+  useEffect(() => {
+    // In braces: Chromium's scrollIntoView may return a promise, which is no effect cleanup.
+    void end.current?.scrollIntoView({ block: "end" });
+  }, [messages.length]);
 
   const send = async (text: string, files: File[], key: string, quote: ShownMessage | null) => {
     const pending: ShownMessage = {
