@@ -105,7 +105,7 @@ describe("the console", () => {
 describe("an expired QR code", () => {
   let short: ConsoleService;
   beforeAll(async () => {
-    short = await startConsoleService({ QR_EXPIRY_MS: "10000" });
+    short = await startConsoleService({ QR_EXPIRY_MS: "15000" });
   });
   afterAll(async () => {
     await short?.close();

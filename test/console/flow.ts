@@ -26,8 +26,8 @@ export async function shot(page: Page, name: string) {
 
 /** The pixels of the dialog's QR image, decoded as a QR code. */
 export async function decodeShownQr(page: Page): Promise<string | null> {
-  const size = 400;
-  // Runs in the page (a string: this file is type-checked without the DOM library).
+  const size = 240;
+  // Runs in the page (a string: this file is type-checked without the DOM library); the RGBA bytes come back as base64.
   const pixels = (await page.evaluate(`(async () => {
     const img = document.querySelector("img.qr");
     if (!img) return null;
@@ -38,10 +38,13 @@ export async function decodeShownQr(page: Page): Promise<string | null> {
     context.fillStyle = "#fff";
     context.fillRect(0, 0, ${size}, ${size});
     context.drawImage(img, 0, 0, ${size}, ${size});
-    return Array.from(context.getImageData(0, 0, ${size}, ${size}).data);
-  })()`)) as number[] | null;
+    const data = context.getImageData(0, 0, ${size}, ${size}).data;
+    let binary = "";
+    for (let i = 0; i < data.length; i += 8192) binary += String.fromCharCode(...data.subarray(i, i + 8192));
+    return btoa(binary);
+  })()`)) as string | null;
   if (!pixels) return null;
-  return jsQR(new Uint8ClampedArray(pixels), size, size)?.data ?? null;
+  return jsQR(new Uint8ClampedArray(Buffer.from(pixels, "base64")), size, size)?.data ?? null;
 }
 
 const jsonOf = async <T>(response: PwResponse) => (await response.json()) as T;
@@ -121,5 +124,6 @@ export async function disconnect(page: Page, accountId: string) {
   const card = page.locator(`[data-account-id="${accountId}"]`);
   await card.getByRole("button", { name: "Disconnect" }).click();
   await card.getByRole("button", { name: "Yes, disconnect" }).click();
-  await page.locator(`[data-account-id="${accountId}"][data-status="disconnected"]`).waitFor(WAIT);
+  // Disconnected, or deleted when Unipile's DELETED webhook was recorded first: both end the account.
+  await page.locator(`[data-account-id="${accountId}"]:is([data-status="disconnected"], [data-status="deleted"])`).waitFor(WAIT);
 }

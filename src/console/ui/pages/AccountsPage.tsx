@@ -17,9 +17,6 @@ export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: 
   const upsert = useCallback((account: Account) => {
     setAccounts((list) => {
       const rest = (list ?? []).filter((a) => a.accountId !== account.accountId);
-      const old = list?.find((a) => a.accountId === account.accountId);
-      // Events may arrive out of order with an answer: keep the newer one.
-      if (old && Date.parse(old.updatedAt) > Date.parse(account.updatedAt)) return list;
       return [account, ...rest].sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""));
     });
   }, []);
@@ -36,7 +33,7 @@ export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: 
     if (event.event === "account") upsert(event.data.account);
   });
 
-  const visible = accounts?.filter((a) => a.status !== "deleted" || a.connectedAt) ?? [];
+  const visible = accounts ?? [];
   return (
     <section aria-labelledby="accounts-title" className="page">
       <header className="page-head">

@@ -29,15 +29,7 @@ export function Thread({ client, conversationId, accountId, sandbox, onBack }: P
   const end = useRef<HTMLDivElement>(null);
 
   const upsert = useCallback((incoming: Message[], localKey?: string) => {
-    setMessages((old) => {
-      const next = [...old];
-      for (const m of incoming) {
-        const at = next.findIndex((o) => o.id === m.id || (localKey !== undefined && o.localKey === localKey));
-        if (at >= 0) next[at] = { ...m, localKey: next[at]?.localKey, localFiles: next[at]?.localFiles };
-        else next.push(m);
-      }
-      return next.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
-    });
+    setMessages((old) => mergeMessages(old, incoming, localKey));
   }, []);
 
   const loadPage = useCallback(async (after?: string) => {
@@ -151,4 +143,32 @@ function Composer({ replyTo, onClearReply, onSend }: { replyTo: ShownMessage | n
       <button type="submit" className="primary" disabled={text.trim() === "" && files.length === 0}>Send</button>
     </form>
   );
+}
+
+/**
+ * Puts messages in the thread: a known id is updated where it is; a send's
+ * answer (`localKey`) lands on its pending bubble; a message of ours that the
+ * stream brings before the answer lands on the unanswered pending bubble with
+ * its text. So a pending bubble is updated in place, never doubled.
+ */
+const RANK: Record<Message["status"], number> = { pending: 0, sent: 1, delivered: 2, read: 3, failed: 0, received: 0 };
+
+export function mergeMessages(old: ShownMessage[], incoming: Message[], localKey?: string): ShownMessage[] {
+  let next = [...old];
+  for (const m of incoming) {
+    const byId = next.findIndex((o) => o.id === m.id);
+    const byKey = localKey === undefined ? -1 : next.findIndex((o) => o.localKey === localKey);
+    const unanswered = m.isSender ? next.findIndex((o) => o.localKey !== undefined && o.id === o.localKey && (o.text ?? "") === (m.text ?? "")) : -1;
+    const at = byKey >= 0 ? byKey : byId >= 0 ? byId : unanswered;
+    if (at < 0) {
+      next.push(m);
+      continue;
+    }
+    const kept = next[at];
+    // A send's answer may come after the stream said delivered or read: a status never goes back.
+    const status = kept && kept.id === m.id && RANK[kept.status] > RANK[m.status] ? kept.status : m.status;
+    next[at] = { ...m, status, localKey: kept?.localKey, localFiles: kept?.localFiles };
+    if (byId >= 0 && byId !== at) next = next.filter((_, i) => i !== byId);
+  }
+  return next.sort((a, b) => a.sentAt.localeCompare(b.sentAt));
 }
