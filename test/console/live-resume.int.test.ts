@@ -25,7 +25,7 @@ test("a dropped stream resumes with Last-Event-ID and misses nothing", async () 
   const connection = (await (await fetch(`${service.url}/api/unipile/connect-whatsapp`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).json()) as { accountIdentifier: string };
   const streams: { controller: AbortController; lastEventId: string | null }[] = [];
   const cuttable = (async (input: Request | string | URL, init?: RequestInit) => {
-    const request = new Request(input, init);
+    const request = input instanceof Request ? new Request(input, init) : new Request(String(input), init);
     if (!request.url.includes("/api/events/stream")) return fetch(request);
     const controller = new AbortController();
     streams.push({ controller, lastEventId: request.headers.get("last-event-id") });
