@@ -148,3 +148,37 @@ describe("an expired QR code", () => {
     await recording.context.close();
   }, 120_000);
 });
+
+describe("an auditor", () => {
+  test("signs in with a pasted token (kept out of the URL) and reads an account's timeline and its state at a point", async () => {
+    const recording = await browser.context({ viewport: { width: 1280, height: 800 } });
+    const { page, problems } = await openConsole(recording, `${service.url}/`);
+    const session = await page.evaluate("fetch('/api/console/session').then((r) => r.json())") as { token: string };
+    const connection = (await (await fetch(`${service.url}/api/unipile/connect-whatsapp`, { method: "POST", headers: { authorization: `Bearer ${session.token}` } })).json()) as { accountId: string };
+    const auditorToken = await service.token("auditor-1", ["auditor"]);
+
+    await page.getByRole("button", { name: "Use a token" }).click();
+    await page.getByLabel("API token").fill(auditorToken);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByText("auditor-1").waitFor();
+    await page.getByRole("button", { name: "Audit", exact: true }).click();
+    await page.getByLabel("Account id (ours or Unipile's)").fill(connection.accountId);
+    await page.getByRole("button", { name: "Show timeline" }).click();
+    const first = page.locator("tr[data-position]").first();
+    await first.waitFor();
+    expect(await first.textContent()).toContain("AccountConnectionRequested");
+    await first.getByRole("button", { name: "State at this point" }).click();
+    const state = first.getByLabel("State at this point");
+    await state.waitFor();
+    expect(await state.textContent()).toContain('"status": "pending"');
+    await first.getByRole("button", { name: "Payload" }).click();
+    await first.getByLabel("Payload").waitFor();
+    await shot(page, "desktop-audit");
+
+    expect(recording.requests.some((url) => url.includes(auditorToken))).toBe(false);
+    expect(page.url()).not.toContain(auditorToken);
+    expect(recording.offMachine()).toEqual([]);
+    expect(problems).toEqual([]);
+    await recording.context.close();
+  }, 60_000);
+});

@@ -10,6 +10,7 @@ import { join } from "node:path";
 import { createApp } from "../../src/app";
 import { loadConfig } from "../../src/config";
 import { createDeps, type Deps } from "../../src/deps";
+import { signToken } from "../../src/http/auth";
 import { startHttpServer } from "../../src/http/server";
 import { createLogger } from "../../src/logger";
 import type { RunningSandbox } from "../../src/sandbox";
@@ -22,6 +23,8 @@ export interface ConsoleService {
   deps: Deps;
   sandbox: RunningSandbox;
   control<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T>;
+  /** A token signed with the service's development secret. */
+  token(sub: string, roles?: string[]): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -54,6 +57,11 @@ export async function startConsoleService(env: Record<string, string> = {}): Pro
     deps,
     sandbox,
     control: (method, path, body) => control(sandbox.url, method, path, body),
+    token: (sub, roles) => {
+      const auth = deps.auth;
+      if (auth.mode !== "secret") throw new Error("the console service signs with a secret");
+      return signToken(auth.secret, { sub, roles, issuer: auth.issuer, audience: auth.audience, expiresIn: "1h" });
+    },
     async close() {
       await deps.live.closeAll();
       await deps.sync.stop();

@@ -21,6 +21,7 @@ export function App() {
   const [session, setSession] = useState<Session | null>(null);
   const [checking, setChecking] = useState(true);
   const [problem, setProblem] = useState<string | null>(null);
+  const [sandboxMode, setSandboxMode] = useState(false);
 
   const signIn = async (token: string | null, how: Session["how"], sandbox: boolean): Promise<string | null> => {
     const client = createApiClient(location.origin, token);
@@ -28,6 +29,7 @@ export function App() {
     if (!response) return "The service cannot be reached.";
     if (!response.ok) return response.status === 401 ? "That token is not accepted (expired, or signed with another key)." : `The service answered ${response.status}.`;
     if (token && how === "token") sessionStorage.setItem(TOKEN_KEY, token);
+    setProblem(null);
     setSession({ client, me: await response.json(), sandbox, how });
     return null;
   };
@@ -37,10 +39,12 @@ export function App() {
       const anonymous = createApiClient(location.origin, null);
       const info = await anonymous.api.console.session.$get().then((r) => (r.ok ? r.json() : null)).catch(() => null);
       const sandbox = info?.sandbox ?? false;
+      setSandboxMode(sandbox);
       const stored = sessionStorage.getItem(TOKEN_KEY);
       const tries: [string | null, Session["how"]][] = [];
-      if (info?.mode === "development" && info.token) tries.push([info.token, "development"]);
+      // A token pasted in this tab comes first (e.g. an auditor's), then development's, then the app's cookie.
       if (stored) tries.push([stored, "token"]);
+      if (info?.mode === "development" && info.token) tries.push([info.token, "development"]);
       tries.push([null, "cookie"]);
       for (const [token, how] of tries) {
         const failed = await signIn(token, how, sandbox);
@@ -56,7 +60,7 @@ export function App() {
 
   if (checking) return <p className="muted boot">Signing in…</p>;
   if (!session) {
-    return <SignIn problem={problem} onToken={(token) => signIn(token, "token", false)} />;
+    return <SignIn problem={problem} onToken={(token) => signIn(token, "token", sandboxMode)} />;
   }
   return (
     <Console
@@ -91,7 +95,7 @@ function Console({ session, onSignOut }: { session: Session; onSignOut(): void }
         </nav>
         <span className={`live live-${live}`} role="status" title="Live updates">{live === "live" ? "● Live" : live === "connecting" ? "○ Connecting" : "○ Reconnecting"}</span>
         <span className="who">{session.me.userId}{session.how === "development" ? " (development)" : ""}</span>
-        {session.how === "token" && <button type="button" className="link" onClick={onSignOut}>Sign out</button>}
+        <button type="button" className="link" onClick={onSignOut}>{session.how === "token" ? "Sign out" : "Use a token"}</button>
       </header>
       <main>
         {tab === "accounts" && <AccountsPage client={session.client} sandbox={session.sandbox} />}
