@@ -132,8 +132,8 @@ export function createApp(deps: Deps) {
   );
 
   // The console (React, bundled by Bun) at / and /console, and its session and sandbox helpers.
-  registerConsoleRoutes(app, { sql: deps.sql, authenticated, development: deps.config.auth.mode === "development", auth: deps.auth, sandbox: deps.unipile.sandboxControls });
-  registerConsolePages(app);
+  registerConsoleRoutes(app, { sql: deps.sql, authenticated, development: deps.config.auth.mode === "development", auth: deps.auth, sandbox: deps.unipile.sandboxControls }, docs);
+  registerConsolePages(app, docs);
 
   docs.add({ method: "get", path: "/openapi.json", summary: "This API as an OpenAPI 3.1 document", tags: ["operations"], auth: false, responses: { 200: { description: "OpenAPI document" } } });
   app.get("/openapi.json", (c) => c.json(docs.document(API_INFO)));

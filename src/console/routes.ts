@@ -18,6 +18,7 @@ import type { Queryable } from "../db/client";
 import type { AppEnv } from "../http/app-env";
 import { developmentToken, type VerifiedAuthConfig } from "../http/auth";
 import { ApiError } from "../http/errors";
+import type { ApiDocs } from "../http/openapi";
 import { validate, validateOptionalJson } from "../http/validation";
 import { getConversationForUser } from "../messaging/queries";
 
@@ -42,7 +43,15 @@ const IncomingBody = z.object({ text: z.string().min(1).max(4096).default("Hello
 /** Sandbox history seeded on a simulated scan, so the import shows progress. */
 const SCAN_HISTORY = { chats: 3, messages_per_chat: 4 };
 
-export function registerConsoleRoutes(app: Hono<AppEnv>, deps: ConsoleRoutesDeps) {
+const SessionSchema = z.object({
+  mode: z.enum(["development", "token"]).describe("development: the token signs in as the development user; token: bring a token (or the app's cookie)"),
+  token: z.string().nullable(),
+  sandbox: z.boolean().describe("The service runs on its Unipile sandbox (the console shows its simulate controls)"),
+});
+
+export function registerConsoleRoutes(app: Hono<AppEnv>, deps: ConsoleRoutesDeps, docs: ApiDocs) {
+  const tags = ["console"];
+  docs.add({ method: "get", path: "/api/console/session", summary: "How the console signs in: in development mode, the development user's token for this same-origin page", tags, auth: false, responses: { 200: { description: "Sign-in mode", schema: SessionSchema } } });
   app.get("/api/console/session", async (c) => {
     c.header("Cache-Control", "no-store");
     const site = c.req.header("sec-fetch-site");
@@ -72,6 +81,7 @@ export function registerConsoleRoutes(app: Hono<AppEnv>, deps: ConsoleRoutesDeps
     return answer;
   };
 
+  docs.add({ method: "post", path: "/api/console/sandbox/scan", summary: "Sandbox mode only: the phone scans the QR code of one of your accounts (with a small history to import)", tags, query: AccountQuery, body: ScanBody, responses: { 200: { description: "Scanned", schema: z.object({ scanned: z.literal(true) }) } } });
   app.post("/api/console/sandbox/scan", deps.authenticated, validate("query", AccountQuery), validateOptionalJson(ScanBody), async (c) => {
     const account = await getAccountForUser(deps.sql, c.req.valid("query").accountId, c.get("principal").userId);
     if (!account) throw new ApiError("ACCOUNT_NOT_FOUND", "No such account.");
@@ -81,6 +91,7 @@ export function registerConsoleRoutes(app: Hono<AppEnv>, deps: ConsoleRoutesDeps
     return c.json({ scanned: true });
   });
 
+  docs.add({ method: "post", path: "/api/console/sandbox/incoming", summary: "Sandbox mode only: a contact writes in one of your conversations", tags, query: ConversationQuery, body: IncomingBody, responses: { 200: { description: "Written", schema: z.object({ written: z.literal(true), messageId: z.string().nullable() }) } } });
   app.post("/api/console/sandbox/incoming", deps.authenticated, validate("query", ConversationQuery), validateOptionalJson(IncomingBody), async (c) => {
     const conversation = await getConversationForUser(deps.sql, c.req.valid("query").conversationId, c.get("principal").userId);
     if (!conversation) throw new ApiError("CONVERSATION_NOT_FOUND", "No such conversation.");

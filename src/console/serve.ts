@@ -8,8 +8,10 @@
  */
 import { join } from "node:path";
 import type { Hono } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
+import type { ApiDocs } from "../http/openapi";
 
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -69,14 +71,18 @@ const securityHeaders = {
   "X-Frame-Options": "DENY",
 };
 
-export function registerConsolePages(app: Hono<AppEnv>) {
+export function registerConsolePages(app: Hono<AppEnv>, docs: ApiDocs) {
+  const tags = ["console"];
+  for (const path of ["/", "/console"]) {
+    docs.add({ method: "get", path, summary: "The console: link WhatsApp accounts, read and answer chats (a React page)", tags, auth: false, responses: { 200: { description: "HTML page", contentType: "text/html" } } });
+  }
+  docs.add({ method: "get", path: `${ASSETS}:name`, summary: "The console's scripts and styles (content-hashed names)", tags, auth: false, params: z.object({ name: z.string() }), responses: { 200: { description: "A script or style sheet", contentType: "text/javascript" }, 404: { description: "No such asset" } } });
   const page = async () => {
     const { html } = await consoleBundle();
     return new Response(html, { headers: { ...securityHeaders, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" } });
   };
   app.get("/", page);
   app.get("/console", page);
-  app.get("/console/", page);
   app.get(`${ASSETS}:name`, async (c) => {
     const asset = (await consoleBundle()).assets.get(c.req.param("name"));
     if (!asset) throw new ApiError("NOT_FOUND", "There is no such console asset.");
