@@ -95,6 +95,11 @@ export async function chatFlow(page: Page, service: ConsoleService, { accountId,
   await thread.getByRole("button", { name: "Simulate a contact writing" }).click();
   await thread.locator(".bubble.theirs").nth(before).waitFor(WAIT);
   expect(await thread.locator(".bubble.theirs").last().textContent()).toContain("Hi! It is");
+  // The contact's message is unread until "Mark read".
+  const markRead = thread.getByRole("button", { name: "Mark read" });
+  await thread.locator('.thread-head button:not([disabled])', { hasText: "Mark read" }).waitFor(WAIT);
+  await markRead.click();
+  await thread.locator('.thread-head button[disabled]', { hasText: "Mark read" }).waitFor(WAIT);
 
   await thread.getByRole("textbox", { name: "Message" }).fill("Here is the picture");
   await thread.locator('input[type="file"]').setInputFiles({ name: "pixel.png", mimeType: "image/png", buffer: PIXEL_PNG });
