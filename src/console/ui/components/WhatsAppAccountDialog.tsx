@@ -104,7 +104,7 @@ export function WhatsAppAccountDialog({ client, open, onClose, onConnected, acco
       {step.name === "success" && (
         <section className="dialog-body success" aria-live="polite">
           <p className="success-mark" aria-hidden="true">✓</p>
-          <p><strong>Connected.</strong> {step.account.name ?? "Your WhatsApp"} ({formatPhone(step.account.phoneNumber)}) is linked; its chats are being imported.</p>
+          <p><strong>Connected.</strong> {step.account.name ?? "Your WhatsApp"}{step.account.phoneNumber ? ` (${formatPhone(step.account.phoneNumber)})` : ""} is linked; its chats are being imported.</p>
           <button type="button" className="primary" autoFocus onClick={onClose}>Done</button>
         </section>
       )}
