@@ -7,6 +7,7 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./lib/duration";
+import { OPERATIONS_ENV, type OperationsConfig, operationsConfig } from "./operations-config";
 
 const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
@@ -73,6 +74,14 @@ const EnvSchema = z.object({
     UNIPILE_WEBHOOK_SECRET: z.preprocess(emptyToUndefined, z.string().min(16, "must be at least 16 characters").optional()),
     UNIPILE_TIMEOUT_MS: int(15000, 100, 120000),
     PUBLIC_URL: optionalUrl,
+    CORS_ORIGINS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+        .pipe(z.array(z.url().transform((u) => new URL(u).origin)))
+        .optional(),
+    ),
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
@@ -111,6 +120,7 @@ const EnvSchema = z.object({
     SUBSCRIPTIONS_LEASE_MS: int(30000, 300),
     SUBSCRIPTIONS_POLL_MS: int(1000, 10, 60000),
     SUBSCRIPTIONS_SECRET_OVERLAP_MS: int(86_400_000, 0),
+    ...OPERATIONS_ENV,
 });
 
 /** Every variable `loadConfig` reads (`.env.example` documents each one; a test compares them). */
@@ -185,6 +195,8 @@ export interface Config {
     jsonMaxDepth: number;
     /** Request line and headers, in bytes; larger is 431 HEADERS_TOO_LARGE (see http/server for Bun's own limit). */
     maxHeaderBytes: number;
+    /** Browser origins allowed to call the API (CORS); the service's own origin (PUBLIC_URL) needs none. */
+    corsOrigins: string[];
   };
   live: {
     /** Comment heartbeats on idle event streams; well inside the server's 60 s idle timeout. */
@@ -237,6 +249,8 @@ export interface Config {
     secretOverlapMs: number;
   };
   shutdownTimeoutMs: number;
+  /** Metrics, fair admission, rate limits, send pacing and the Unipile budget (operations-config.ts). */
+  operations: OperationsConfig;
 }
 
 export class ConfigError extends Error {
@@ -284,7 +298,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
     sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
-    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT, jsonMaxDepth: e.JSON_MAX_DEPTH, maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES },
+    http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT, jsonMaxDepth: e.JSON_MAX_DEPTH, maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES, corsOrigins: e.CORS_ORIGINS ?? [] },
     live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {
       enabled: e.PROJECTIONS_ENABLED,
@@ -321,5 +335,6 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       secretOverlapMs: e.SUBSCRIPTIONS_SECRET_OVERLAP_MS,
     },
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    operations: operationsConfig(e),
   });
 }

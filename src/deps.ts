@@ -21,10 +21,12 @@ import { allProjections } from "./projections/registry";
 import type { Projection } from "./projections/projection";
 import { createProjectionRunner, type ProjectionRunner } from "./projections/runner";
 import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
+import { createRequestBudget } from "./unipile/request-budget";
 import { createMessagingFetcher, type MessagingFetcher } from "./messaging/fetcher";
 import { createReadService, type ReadService } from "./messaging/read-service";
 import { createSyncService, type SyncService } from "./sync";
 import { createSendService, type SendService } from "./messaging/send-service";
+import { createSendPacing } from "./messaging/send-pacing";
 import { createLiveStreams, type LiveStreams } from "./live/sse-routes";
 import { createSubscriptionService, createSubscriptionWorker, type SubscriptionService, type SubscriptionWorker } from "./subscriptions";
 
@@ -106,6 +108,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     accessToken: options.unipile.accessToken,
     timeoutMs: config.unipile.timeoutMs,
     logger: logger.child({ component: "unipile" }),
+    budget: createRequestBudget({ perSecond: config.operations.unipile.maxRequestsPerSecond }),
   });
   const accounts = createAccountsService({
     sql,
@@ -128,9 +131,16 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
   });
   const ids = options.ids ?? randomIds;
   const messaging = {
-    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }) }),
+    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }), pacing: createSendPacing(config.operations.sendPacing, { sql }) }),
     reads: createReadService({ sql, eventStore, gateway, runner, clock }),
-    fetcher: createMessagingFetcher({ sql, eventStore, gateway, clock, logger: logger.child({ component: "unipile-lookups" }) }),
+    fetcher: createMessagingFetcher({
+      sql,
+      eventStore,
+      gateway,
+      clock,
+      logger: logger.child({ component: "unipile-lookups" }),
+      concurrency: { global: config.operations.unipile.lookupConcurrency, perAccount: config.operations.unipile.lookupConcurrencyPerAccount },
+    }),
   };
   const sync = createSyncService({
     sql,

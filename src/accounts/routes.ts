@@ -3,13 +3,13 @@
  * CommSync's account routes under /api/unipile. A user sees and acts only on
  * their own accounts; another user's account answers 404, like a missing one.
  */
-import type { Hono, MiddlewareHandler } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import QRCode from "qrcode";
 import { z } from "zod";
-import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import type { ApiDocs } from "../http/openapi";
-import { validate, validateOptionalJson } from "../http/validation";
+import { EXAMPLES } from "../http/examples";
+import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
+import { jsonBodyGate } from "../http/validation";
 import type { ProjectionRunner } from "../projections/runner";
 import { upstreamError } from "../unipile/upstream-errors";
 import type { AccountRow } from "./account-evolve";
@@ -21,7 +21,7 @@ export interface AccountRoutesDeps {
   accounts: AccountsService;
   sql: Parameters<typeof getAccountForUser>[0];
   runner: ProjectionRunner;
-  authenticated: MiddlewareHandler<AppEnv>;
+  guards: RouteGuards;
 }
 
 const AccountSyncSchema = z
@@ -78,7 +78,7 @@ const ConnectionSchema = z.object({
   qrSvg: z.string().describe("The QR code as an SVG image"),
   pairingCode: z.string().nullable().describe("With pairingPhoneNumber: the code to type in WhatsApp"),
   expiresAt: z.string(),
-});
+}).meta({ id: "Connection" });
 
 const AccountIdQuery = z.object({ accountId: z.uuid({ error: "accountId must be a UUID" }) });
 const ConnectBody = z.object({
@@ -171,63 +171,116 @@ function failure(f: AccountsFailure): ApiError {
   }
 }
 
-export function registerAccountRoutes(app: Hono<AppEnv>, deps: AccountRoutesDeps, docs: ApiDocs) {
-  const { accounts, authenticated } = deps;
+const tags = ["accounts"];
+
+const connectRoute = createRoute({
+  method: "post",
+  path: "/api/unipile/connect-whatsapp",
+  operationId: "connectWhatsapp",
+  tags,
+  summary: "Start linking a WhatsApp account: a QR code (or a pairing code)",
+  security: BEARER,
+  request: { body: { required: false, content: { "application/json": { schema: ConnectBody } } } },
+  responses: { 200: json(ConnectionSchema, "Scan the QR code; then watch check-status", EXAMPLES.connection), ...ERRORS },
+});
+
+const checkStatusRoute = createRoute({
+  method: "get",
+  path: "/api/unipile/check-status",
+  operationId: "checkStatus",
+  tags,
+  summary: "An account's status; with wait, answers as soon as it changes",
+  security: BEARER,
+  request: { query: CheckStatusQuery },
+  responses: { 200: json(AccountSchema, "Status", EXAMPLES.account), ...ERRORS },
+});
+
+const getAccountRoute = createRoute({
+  method: "get",
+  path: "/api/unipile/account",
+  operationId: "getAccounts",
+  tags,
+  summary: "The caller's accounts, or one with accountId",
+  security: BEARER,
+  request: { query: AccountIdQuery.partial() },
+  responses: {
+    200: json(z.union([z.object({ accounts: z.array(AccountSchema) }), z.object({ account: AccountSchema })]), "{accounts} or {account}"),
+    ...ERRORS,
+  },
+});
+
+const disconnectRoute = createRoute({
+  method: "delete",
+  path: "/api/unipile/account",
+  operationId: "disconnectAccount",
+  tags,
+  summary: "Disconnect: deletes the account at Unipile; repeating it answers 200 with alreadyDisconnected",
+  security: BEARER,
+  request: { query: AccountIdQuery },
+  responses: { 200: json(z.object({ account: AccountSchema, alreadyDisconnected: z.boolean() }), "Disconnected"), ...ERRORS },
+});
+
+const reconnectRoute = createRoute({
+  method: "post",
+  path: "/api/unipile/account/reconnect",
+  operationId: "reconnectAccount",
+  tags,
+  summary: "A fresh QR code for an account that needs one (expired, credentials lost, error)",
+  security: BEARER,
+  request: { query: AccountIdQuery },
+  responses: { 200: json(ConnectionSchema, "Scan the new QR code"), ...ERRORS },
+});
+
+/** The account routes, mounted with `app.route("/", accountRoutes(deps))`. */
+export function accountRoutes(deps: AccountRoutesDeps) {
+  const { accounts } = deps;
   const actor = (c: { get(key: "principal"): { userId: string }; get(key: "requestId"): string }) => ({
     userId: c.get("principal").userId,
     requestId: c.get("requestId"),
   });
-  const tags = ["accounts"];
+  const guard = [deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated];
 
-  docs.add({ method: "post", path: "/api/unipile/connect-whatsapp", summary: "Start linking a WhatsApp account: a QR code (or a pairing code)", tags, body: ConnectBody, responses: { 200: { description: "Scan the QR code; then watch check-status", schema: ConnectionSchema } } });
-  app.post("/api/unipile/connect-whatsapp", authenticated, validateOptionalJson(ConnectBody), async (c) => {
-    const result = await accounts.connect(actor(c), c.req.valid("json"));
-    if (!result.ok) throw failure(result.error);
-    return c.json(await connectionView(result.value), 200);
-  });
-
-  docs.add({ method: "get", path: "/api/unipile/check-status", summary: "An account's status; with wait, answers as soon as it changes", tags, query: CheckStatusQuery, responses: { 200: { description: "Status", schema: AccountSchema } } });
-  app.get("/api/unipile/check-status", authenticated, validate("query", CheckStatusQuery), async (c) => {
-    const { accountId, wait } = c.req.valid("query");
-    const { userId } = c.get("principal");
-    let row = await getAccountForUser(deps.sql, accountId, userId);
-    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
-    const initial = row.status;
-    const deadline = Date.now() + (wait ?? 0) * 1000;
-    while (row && row.status === initial && Date.now() < deadline && !c.req.raw.signal.aborted) {
-      await nextChange(deps.runner, Math.min(1000, deadline - Date.now()));
-      row = await getAccountForUser(deps.sql, accountId, userId);
-    }
-    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
-    return c.json(accountView(row));
-  });
-
-  docs.add({ method: "get", path: "/api/unipile/account", summary: "The caller's accounts, or one with accountId", tags, query: AccountIdQuery.partial(), responses: { 200: { description: "{accounts} or {account}", schema: z.union([z.object({ accounts: z.array(AccountSchema) }), z.object({ account: AccountSchema })]) } } });
-  app.get("/api/unipile/account", authenticated, validate("query", AccountIdQuery.partial()), async (c) => {
-    const { accountId } = c.req.valid("query");
-    const { userId } = c.get("principal");
-    if (!accountId) return c.json({ accounts: (await listAccountsForUser(deps.sql, userId)).map(accountView) });
-    const row = await getAccountForUser(deps.sql, accountId, userId);
-    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
-    return c.json({ account: accountView(row) });
-  });
-
-  docs.add({ method: "delete", path: "/api/unipile/account", summary: "Disconnect: deletes the account at Unipile; repeating it answers 200 with alreadyDisconnected", tags, query: AccountIdQuery, responses: { 200: { description: "Disconnected", schema: z.object({ account: AccountSchema, alreadyDisconnected: z.boolean() }) } } });
-  app.delete("/api/unipile/account", authenticated, validate("query", AccountIdQuery), async (c) => {
-    const { accountId } = c.req.valid("query");
-    const result = await accounts.disconnect(actor(c), accountId);
-    if (!result.ok) throw failure(result.error);
-    const row = await getAccountForUser(deps.sql, accountId, c.get("principal").userId);
-    if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
-    return c.json({ account: accountView(row), alreadyDisconnected: result.value.alreadyDisconnected });
-  });
-
-  docs.add({ method: "post", path: "/api/unipile/account/reconnect", summary: "A fresh QR code for an account that needs one (expired, credentials lost, error)", tags, query: AccountIdQuery, responses: { 200: { description: "Scan the new QR code", schema: ConnectionSchema } } });
-  app.post("/api/unipile/account/reconnect", authenticated, validate("query", AccountIdQuery), async (c) => {
-    const result = await accounts.reconnect(actor(c), c.req.valid("query").accountId);
-    if (!result.ok) throw failure(result.error);
-    return c.json(await connectionView(result.value), 200);
-  });
+  return apiApp()
+    .openapi({ ...connectRoute, middleware: [...guard, jsonBodyGate({ optional: true })] }, async (c) => {
+      const result = await accounts.connect(actor(c), c.req.valid("json"));
+      if (!result.ok) throw failure(result.error);
+      return c.json(await connectionView(result.value), 200);
+    })
+    .openapi({ ...checkStatusRoute, middleware: guard }, async (c) => {
+      const { accountId, wait } = c.req.valid("query");
+      const { userId } = c.get("principal");
+      let row = await getAccountForUser(deps.sql, accountId, userId);
+      if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+      const initial = row.status;
+      const deadline = Date.now() + (wait ?? 0) * 1000;
+      while (row && row.status === initial && Date.now() < deadline && !c.req.raw.signal.aborted) {
+        await nextChange(deps.runner, Math.min(1000, deadline - Date.now()));
+        row = await getAccountForUser(deps.sql, accountId, userId);
+      }
+      if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+      return c.json(accountView(row), 200);
+    })
+    .openapi({ ...getAccountRoute, middleware: guard }, async (c) => {
+      const { accountId } = c.req.valid("query");
+      const { userId } = c.get("principal");
+      if (!accountId) return c.json({ accounts: (await listAccountsForUser(deps.sql, userId)).map(accountView) }, 200);
+      const row = await getAccountForUser(deps.sql, accountId, userId);
+      if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+      return c.json({ account: accountView(row) }, 200);
+    })
+    .openapi({ ...disconnectRoute, middleware: guard }, async (c) => {
+      const { accountId } = c.req.valid("query");
+      const result = await accounts.disconnect(actor(c), accountId);
+      if (!result.ok) throw failure(result.error);
+      const row = await getAccountForUser(deps.sql, accountId, c.get("principal").userId);
+      if (!row) throw failure({ code: "ACCOUNT_NOT_FOUND" });
+      return c.json({ account: accountView(row), alreadyDisconnected: result.value.alreadyDisconnected }, 200);
+    })
+    .openapi({ ...reconnectRoute, middleware: guard }, async (c) => {
+      const result = await accounts.reconnect(actor(c), c.req.valid("query").accountId);
+      if (!result.ok) throw failure(result.error);
+      return c.json(await connectionView(result.value), 200);
+    });
 }
 
 /** Resolves when the projections apply something (or after `ms`). */

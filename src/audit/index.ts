@@ -4,6 +4,6 @@
  * NDJSON export, an account replayed to a past point, and the projections
  * verified against a rebuild. See routes.ts.
  */
-export { type AuditRoutesDeps, registerAuditRoutes } from "./routes";
+export { type AuditRoutesDeps, auditRoutes } from "./routes";
 export { type AuditEvent, toAuditEvent } from "./event-view";
 export { decodeLogCursor, encodeLogCursor } from "./cursor";

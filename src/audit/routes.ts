@@ -5,14 +5,12 @@
  * projection. Auditors see everything (every user's events), so every route
  * needs a JWT with the `auditor` role.
  */
-import type { Hono, MiddlewareHandler } from "hono";
 import type { Sql } from "../db/client";
-import type { AppEnv } from "../http/app-env";
 import { requireRole } from "../http/auth";
-import type { ApiDocs } from "../http/openapi";
+import { apiApp, type RouteGuards } from "../http/openapi-app";
 import type { Projection } from "../projections";
-import { registerCheckRoutes } from "./check-routes";
-import { registerLogRoutes } from "./log-routes";
+import { checkRoutes } from "./check-routes";
+import { logRoutes } from "./log-routes";
 import { createVerifyGuard } from "./verify-guard";
 
 export interface AuditRoutesDeps {
@@ -20,13 +18,14 @@ export interface AuditRoutesDeps {
   /** Verification rebuilds every projection: on the pool without a statement timeout. */
   maintenanceSql: Sql;
   projections: readonly Projection[];
-  /** Bearer JWT check (401 without a valid token). */
-  authenticated: MiddlewareHandler<AppEnv>;
+  /** Load shedding, the body limit and the bearer JWT check (401 without a valid token). */
+  guards: RouteGuards;
 }
 
-export function registerAuditRoutes(app: Hono<AppEnv>, deps: AuditRoutesDeps, docs: ApiDocs) {
+/** The audit routes, mounted with `app.route("/", auditRoutes(deps))`. */
+export function auditRoutes(deps: AuditRoutesDeps) {
+  const app = apiApp();
   // On the whole prefix, before any route: an audit route added later cannot forget it.
-  app.use("/api/audit/*", deps.authenticated, requireRole("auditor"));
-  registerLogRoutes(app, { sql: deps.sql }, docs);
-  registerCheckRoutes(app, { sql: deps.sql, verify: createVerifyGuard(deps.maintenanceSql, deps.projections) }, docs);
+  app.use("/api/audit/*", deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated, requireRole("auditor"));
+  return app.route("/", logRoutes({ sql: deps.sql })).route("/", checkRoutes({ sql: deps.sql, verify: createVerifyGuard(deps.maintenanceSql, deps.projections) }));
 }

@@ -5,5 +5,5 @@
  * (routes.ts). The React components live beside them (components/, pages/)
  * and are reused by CommSync's own React app.
  */
-export { CONSOLE_CSP, consoleBundle, registerConsolePages } from "./serve";
-export { registerConsoleRoutes, type ConsoleRoutesDeps } from "./routes";
+export { CONSOLE_CSP, consoleBundle, consolePages } from "./serve";
+export { consoleRoutes, type ConsoleRoutesDeps } from "./routes";

@@ -7,11 +7,12 @@
  * origin only, images from it or data:/blob: URLs. No CDN, no build step.
  */
 import { join } from "node:path";
-import type { Hono } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import type { ApiDocs } from "../http/openapi";
+import { apiApp, ERRORS, OPEN } from "../http/openapi-app";
 
 export const CONSOLE_CSP = [
   "default-src 'self'",
@@ -67,6 +68,7 @@ async function build(): Promise<Bundle> {
   return { html, assets };
 }
 
+// The app's security headers (http/browser) give these paths the same policy; set here too, so the pages carry it on their own.
 const securityHeaders = {
   "Content-Security-Policy": CONSOLE_CSP,
   "X-Content-Type-Options": "nosniff",
@@ -74,22 +76,41 @@ const securityHeaders = {
   "X-Frame-Options": "DENY",
 };
 
-export function registerConsolePages(app: Hono<AppEnv>, docs: ApiDocs) {
-  const tags = ["console"];
-  for (const path of ["/", "/console"]) {
-    docs.add({ method: "get", path, summary: "The console: link WhatsApp accounts, read and answer chats (a React page)", tags, auth: false, responses: { 200: { description: "HTML page", contentType: "text/html" } } });
-  }
-  docs.add({ method: "get", path: `${ASSETS}:name`, summary: "The console's scripts and styles (content-hashed names)", tags, auth: false, params: z.object({ name: z.string() }), responses: { 200: { description: "A script or style sheet", contentType: "text/javascript" }, 404: { description: "No such asset" } } });
-  const page = async () => {
-    const { html } = await consoleBundle();
-    return new Response(html, { headers: { ...securityHeaders, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" } });
-  };
-  app.get("/", page);
-  app.get("/console", page);
-  app.get(`${ASSETS}:name`, async (c) => {
-    const asset = (await consoleBundle()).assets.get(c.req.param("name"));
-    if (!asset) throw new ApiError("NOT_FOUND", "There is no such console asset.");
-    // Names carry a content hash: a name's bytes never change.
-    return new Response(asset.body, { headers: { ...securityHeaders, "Content-Type": asset.type, "Cache-Control": "public, max-age=31536000, immutable" } });
+const tags = ["console"];
+const pageRoute = (path: string) =>
+  createRoute({
+    method: "get",
+    path,
+    operationId: path === "/" ? "consoleRoot" : "consolePage",
+    tags,
+    summary: "The console: link WhatsApp accounts, read and answer chats (a React page)",
+    security: OPEN,
+    responses: { 200: { description: "HTML page", content: { "text/html": { schema: z.string() } } }, ...ERRORS },
   });
+const assetRoute = createRoute({
+  method: "get",
+  path: `${ASSETS}{name}`,
+  operationId: "consoleAsset",
+  tags,
+  summary: "The console's scripts and styles (content-hashed names)",
+  security: OPEN,
+  request: { params: z.object({ name: z.string().max(200) }) },
+  responses: { 200: { description: "A script or style sheet", content: { "text/javascript": { schema: z.string() } } }, ...ERRORS },
+});
+
+const page = async () => {
+  const { html } = await consoleBundle();
+  return new Response(html, { headers: { ...securityHeaders, "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-cache" } }) as never;
+};
+
+export function consolePages(guards: MiddlewareHandler<AppEnv>[]) {
+  return apiApp()
+    .openapi({ ...pageRoute("/"), middleware: guards }, page)
+    .openapi({ ...pageRoute("/console"), middleware: guards }, page)
+    .openapi({ ...assetRoute, middleware: guards }, async (c) => {
+      const asset = (await consoleBundle()).assets.get(c.req.valid("param").name);
+      if (!asset) throw new ApiError("NOT_FOUND", "There is no such console asset.");
+      // Names carry a content hash: a name's bytes never change.
+      return new Response(asset.body, { headers: { ...securityHeaders, "Content-Type": asset.type, "Cache-Control": "public, max-age=31536000, immutable" } }) as never;
+    });
 }

@@ -7,4 +7,5 @@ export { projectionCheckpoints } from "../projections/schema";
 export { accounts } from "../accounts/accounts-table";
 export { conversations, messages, messagingAccounts } from "../messaging/tables";
 export { syncLeases } from "../sync/leases-table";
+export { sendPacing } from "../messaging/send-pacing-table";
 export { subscriptionDeliveries, subscriptionDeliveryState, subscriptionPending, subscriptions, subscriptionSecrets } from "../subscriptions/tables";

@@ -9,6 +9,7 @@
  * each fact is its own statement. A fact the log refuses fails alone.
  */
 import type { Sql } from "../db/client";
+import { metrics, startTimer } from "../platform/metrics";
 import { appendFacts } from "./append-facts";
 import type { FactAppendResult, NewStreamEvent } from "./event";
 import { appendFactsIsolating, isDataError } from "./unprocessable";
@@ -60,7 +61,11 @@ export function createGroupCommit(sql: Sql, options: GroupCommitOptions = {}) {
 
   async function run(batch: Waiting[]) {
     try {
-      const results = await appendFacts(sql, batch.flatMap((w) => w.facts));
+      const facts = batch.flatMap((w) => w.facts);
+      const elapsed = startTimer();
+      const results = await appendFacts(sql, facts);
+      metrics.appendDuration.observe(elapsed());
+      metrics.batchFacts.observe(facts.length);
       let offset = 0;
       for (const w of batch) {
         w.resolve(results.slice(offset, offset + w.facts.length));

@@ -11,6 +11,7 @@
 import type { MiddlewareHandler } from "hono";
 import type { AppEnv } from "./app-env";
 import { ApiError } from "./errors";
+import { metrics } from "../platform/metrics";
 
 export interface AdmissionOptions {
   /** What is bounded, for the error message ("webhook deliveries"). */
@@ -18,12 +19,15 @@ export interface AdmissionOptions {
   max: number;
   /** Seconds the client is asked to wait before trying again. */
   retryAfterSeconds: number;
+  /** The pool's name in metrics. @default what */
+  pool?: string;
 }
 
 export function admission(options: AdmissionOptions): MiddlewareHandler<AppEnv> {
   let inside = 0;
   return async (_c, next) => {
     if (inside >= options.max) {
+      metrics.httpShed.inc({ pool: options.pool ?? options.what, reason: "overloaded" });
       throw new ApiError(
         "OVERLOADED",
         `The service is at its limit of ${options.max} ${options.what} at once; try again in ${options.retryAfterSeconds} s.`,

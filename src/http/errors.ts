@@ -33,10 +33,13 @@ export const ERROR_STATUS = {
   SEND_IN_PROGRESS: 409,
   STREAM_VERSION_CONFLICT: 409,
   CONFLICT: 409,
+  REQUEST_TIMEOUT: 408,
   PAYLOAD_TOO_LARGE: 413,
   UNSUPPORTED_MEDIA_TYPE: 415,
   IDEMPOTENCY_KEY_REUSED: 422,
   TOO_MANY_REQUESTS: 429,
+  RATE_LIMITED: 429,
+  SEND_PACED: 429,
   HEADERS_TOO_LARGE: 431,
   UPSTREAM_FAILED: 502,
   NOT_READY: 503,
@@ -116,6 +119,7 @@ function fromHttpException(error: HTTPException): ApiError {
   if (error.status === 400 && /json/i.test(error.message)) {
     return new ApiError("MALFORMED_JSON", "The request body is not valid JSON.");
   }
+  if (error.status === 415) return new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json).");
   if (error.status === 413) return new ApiError("PAYLOAD_TOO_LARGE", "The request body is too large.");
   if (error.status === 401) return new ApiError("UNAUTHENTICATED", error.message || "Authentication required.");
   const code = (Object.keys(ERROR_STATUS) as ErrorCode[]).find((k) => ERROR_STATUS[k] === error.status);

@@ -1,7 +1,9 @@
 /**
  * @module http/validation
- * `validate(target, schema)`: request validation with our error shape. Path,
- * query and header targets go through `@hono/zod-validator`; a JSON body must
+ * Request validation with our error shape. Declared routes (`app.openapi`)
+ * validate through `validationHook`, with `jsonBodyGate` in front of a
+ * JSON body. `validate(target, schema)` is the same for a plain Hono route:
+ * path, query and header targets go through `@hono/zod-validator`; a JSON body must
  * say it is JSON (415 otherwise) and is read by http/json-body, which bounds
  * its nesting before parsing it (400 `JSON_TOO_DEEP`, `MALFORMED_JSON`).
  */
@@ -41,14 +43,6 @@ function targetName(target: keyof ValidationTargets): string {
   }
 }
 
-/**
- * Like `validate("json", schema)` for a body that may be left out: an empty
- * body validates as `{}`; a present one must be JSON.
- */
-export function validateOptionalJson<Schema extends z.ZodType>(schema: Schema): Validator<"json", Schema> {
-  return jsonBody(schema, true) as unknown as Validator<"json", Schema>;
-}
-
 function jsonBody(schema: z.ZodType, optional: boolean): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const isJson = JSON_TYPE.test(c.req.header("content-type") ?? "");
@@ -66,3 +60,39 @@ function jsonBody(schema: z.ZodType, optional: boolean): MiddlewareHandler<AppEn
 }
 
 const notJson = () => new ApiError("UNSUPPORTED_MEDIA_TYPE", "The request body must be JSON (Content-Type: application/json).");
+
+/**
+ * The validation hook of every `app.openapi` route: a failed params, query,
+ * header or body check answers 400 VALIDATION_FAILED with `details`, as
+ * `validate` does.
+ */
+export function validationHook(result: { target: keyof ValidationTargets; success: boolean; error?: { issues: readonly z.core.$ZodIssue[] } }): undefined {
+  if (result.success || !result.error) return undefined;
+  throw new ApiError("VALIDATION_FAILED", `The request ${targetName(result.target)} is invalid.`, describeIssues(result.error.issues));
+}
+
+/**
+ * Route middleware in front of a declared JSON body: the body must say it is
+ * JSON (415 otherwise), its nesting is bounded before it is parsed (400
+ * `JSON_TOO_DEEP`, `MALFORMED_JSON`), and the parsed value is what the
+ * route's schema then validates. An optional body may be left out: it
+ * validates as `{}`.
+ */
+export function jsonBodyGate(options: { optional: boolean }): MiddlewareHandler<AppEnv> {
+  return async (c, next) => {
+    const isJson = JSON_TYPE.test(c.req.header("content-type") ?? "");
+    if (!options.optional && !isJson) throw notJson();
+    const text = await c.req.text();
+    const empty = options.optional && text.trim() === "";
+    if (!empty && !isJson) throw notJson();
+    if (empty) {
+      // The library's validator then reads `{}`.
+      if (!isJson) c.req.raw.headers.set("content-type", "application/json");
+      // (Hono keeps promises in its body cache, though its type says values.)
+      c.req.bodyCache.text = Promise.resolve("{}") as unknown as string;
+    } else {
+      parseJsonText(text, jsonMaxDepth(c));
+    }
+    await next();
+  };
+}

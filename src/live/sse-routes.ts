@@ -9,7 +9,9 @@
  * connections well inside the server's idle timeout; a user may hold a
  * bounded number of streams; shutdown closes every stream first.
  */
-import type { Hono, MiddlewareHandler } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
+import { metrics } from "../platform/metrics";
 import { streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import { z } from "zod";
@@ -18,8 +20,7 @@ import { failureLog } from "../db/errors";
 import type { LogPosition } from "../event-store/event";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import type { ApiDocs } from "../http/openapi";
-import { validate } from "../http/validation";
+import { apiApp, BEARER, ERRORS } from "../http/openapi-app";
 import type { Projection } from "../projections/projection";
 import type { ProjectionRunner } from "../projections/runner";
 import { decodePosition, FEED_EVENT_TYPES, HISTORY_IMPORT_EVENT_TYPES, projectedPosition, readFeed } from "./feed";
@@ -52,8 +53,9 @@ export function createLiveStreams(options: LiveOptions) {
       const set = open.get(userId) ?? new Set();
       set.add(close);
       open.set(userId, set);
+      metrics.eventStreams.inc();
       return () => {
-        set.delete(close);
+        if (set.delete(close)) metrics.eventStreams.dec();
         if (set.size === 0) open.delete(userId);
       };
     },
@@ -72,17 +74,35 @@ const STREAM_TYPES = [...FEED_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 
 const StreamQuery = z.object({ lastEventId: z.string().max(50).optional().describe("Resume after this event id (or send Last-Event-ID)") });
 
-export function registerLiveRoutes(app: Hono<AppEnv>, live: LiveStreams, authenticated: MiddlewareHandler<AppEnv>, docs: ApiDocs) {
-  const { sql, runner, logger } = live.options;
-  docs.add({
-    method: "get",
-    path: "/api/events/stream",
-    summary: "Server-sent events: the caller's messages, conversations and accounts as they change; resumable with Last-Event-ID",
-    tags: ["live"],
+const streamRoute = createRoute({
+  method: "get",
+  path: "/api/events/stream",
+  operationId: "streamEvents",
+  tags: ["live"],
+  summary: "Server-sent events: the caller's messages, conversations and accounts as they change; resumable with Last-Event-ID",
+  description:
+    "Each event's `id` is its log position; reconnecting with `Last-Event-ID` (or `?lastEventId=`) gives exactly the events after it, in log order, once. Comment heartbeats keep idle connections open.",
+  security: BEARER,
+  request: {
     query: StreamQuery,
-    responses: { 200: { description: "An event stream (`message`, `conversation`, `account` events)", contentType: "text/event-stream" } },
-  });
-  app.get("/api/events/stream", authenticated, validate("query", StreamQuery), async (c) => {
+    headers: z.object({ "last-event-id": z.string().optional().describe("Resume after this event id (browsers send it when they reconnect)") }),
+  },
+  responses: {
+    200: {
+      description: "An event stream: `ready`, then `message`, `conversation` and `account` events",
+      content: { "text/event-stream": { schema: z.string().meta({ example: 'id: 1234-56\nevent: message\ndata: {"conversationId":"…"}\n\n' }) } },
+    },
+    ...ERRORS,
+  },
+});
+
+/**
+ * The event stream, mounted with `app.route("/", liveRoutes(live, guards))`.
+ * Streams are bounded per user, not by the API's in-flight bound.
+ */
+export function liveRoutes(live: LiveStreams, guards: MiddlewareHandler<AppEnv>[]) {
+  const { sql, runner, logger } = live.options;
+  return apiApp().openapi({ ...streamRoute, middleware: guards }, async (c) => {
     const userId = c.get("principal").userId;
     const given = c.req.header("last-event-id") ?? c.req.valid("query").lastEventId;
     const after = given ? decodePosition(given) : null;

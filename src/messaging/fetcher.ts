@@ -19,6 +19,7 @@ import { storableId } from "../event-store/storable";
 import type { Clock } from "../lib/clock";
 import type { UnipileGateway } from "../unipile/gateway";
 import { chatObservedFact, messageArrivalKey, messageObservedFact } from "./facts";
+import { createLookupBounds } from "./lookup-bounds";
 
 export interface MessagingFetcherDeps {
   sql: Sql;
@@ -28,6 +29,8 @@ export interface MessagingFetcherDeps {
   logger: Logger;
   /** Called after a fact was appended (wakes the projection runner). */
   onAppended?: () => void;
+  /** Lookups at once, for the whole replica and per Unipile account. @default unbounded */
+  concurrency?: { global: number; perAccount: number };
 }
 
 export type MessagingFetcher = ReturnType<typeof createMessagingFetcher>;
@@ -44,10 +47,12 @@ export function createMessagingFetcher(deps: MessagingFetcherDeps) {
     ...(causationId ? { causationId } : {}),
   });
 
-  /** Runs `work` once per key at a time, in the background. */
-  function once(key: string, work: () => Promise<void>) {
+  const bounded = createLookupBounds(deps.concurrency);
+
+  /** Runs `work` once per key at a time, in the background, within the bounds. */
+  function once(key: string, work: () => Promise<void>, unipileAccountId?: string) {
     if (stopped || inFlight.has(key)) return;
-    const promise = work()
+    const promise = bounded(unipileAccountId, work)
       .catch((error) => logger.warn({ ...failureLog(error).fields, key }, "unipile lookup failed"))
       .finally(() => inFlight.delete(key));
     inFlight.set(key, promise);
@@ -79,12 +84,12 @@ export function createMessagingFetcher(deps: MessagingFetcherDeps) {
 
   return {
     /** Describes a chat the log just saw for the first time. */
-    chatSeen(unipileChatId: string, causationId?: string) {
-      once(`chat:${unipileChatId}`, () => fetchChat(unipileChatId, causationId));
+    chatSeen(unipileChatId: string, causationId?: string, unipileAccountId?: string) {
+      once(`chat:${unipileChatId}`, () => fetchChat(unipileChatId, causationId), unipileAccountId);
     },
     /** Fetches a message a follow-up event named, unless the log has it. */
-    messageNamed(unipileMessageId: string, causationId?: string) {
-      once(`message:${unipileMessageId}`, () => fetchMessage(unipileMessageId, causationId));
+    messageNamed(unipileMessageId: string, causationId?: string, unipileAccountId?: string) {
+      once(`message:${unipileMessageId}`, () => fetchMessage(unipileMessageId, causationId), unipileAccountId);
     },
     /** Resolves when every lookup in flight has finished. */
     async settled() {

@@ -5,13 +5,15 @@
  * or the same fields as multipart/form-data with files under `attachments`.
  * An `Idempotency-Key` header makes retries (even concurrent ones) send once.
  */
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../http/app-env";
 import { ApiError, describeIssues } from "../http/errors";
 import { jsonMaxDepth, parseJsonText, readJsonBody } from "../http/json-body";
 import { isStorableText, STORABLE_TEXT_MESSAGE } from "../http/input";
-import type { ApiDocs } from "../http/openapi";
+import { EXAMPLES } from "../http/examples";
+import { BEARER, ERRORS, IDEMPOTENCY_KEY_DESCRIPTION, json, openapiOwnBody, type RouteGuards } from "../http/openapi-app";
 import { normalizePhone } from "../lib/phone";
 import { upstreamError } from "../unipile/upstream-errors";
 import { WHATSAPP_MAX_TEXT_LENGTH } from "./model";
@@ -23,7 +25,8 @@ import type { Queryable } from "../db/client";
 export interface SendRoutesDeps {
   sql: Queryable;
   sends: SendService;
-  authenticated: MiddlewareHandler<AppEnv>;
+  /** Shedding, the body limit of sends (they carry attachments) and the JWT check. */
+  guards: RouteGuards;
   /** Largest attachment accepted, in bytes. */
   maxAttachmentBytes: number;
 }
@@ -67,6 +70,22 @@ export const SendBody = z
     });
   });
 
+const BinaryFile = z.file().openapi({ type: "string", format: "binary" });
+
+/** The multipart form of a send, as documented: the JSON fields as form fields, and the files. */
+const SendForm = z
+  .object({
+    content: z.string().optional().describe("The text; may be empty when attachments are sent"),
+    recipients: z.union([z.string(), z.array(z.string())]).optional().describe("Repeat the field, separate numbers with commas, or give a JSON array"),
+    accountId: z.uuid(),
+    platform: z.string().optional(),
+    chatId: z.uuid().optional(),
+    quoteId: z.string().optional(),
+    subject: z.string().optional(),
+    attachments: z.union([BinaryFile, z.array(BinaryFile)]).optional().describe("The files (each at most MAX_ATTACHMENT_BYTES)"),
+  })
+  .meta({ id: "SendForm" });
+
 const SendResponse = z.object({
   success: z.literal(true),
   messageId: z.uuid(),
@@ -75,6 +94,26 @@ const SendResponse = z.object({
   status: z.string(),
   replayed: z.boolean().describe("True when this repeats the answer to an earlier request with the same Idempotency-Key"),
   message: MessageSchema.nullable(),
+}).meta({ id: "SendResult" });
+
+const sendRoute = createRoute({
+  method: "post",
+  path: "/api/unipile/message",
+  operationId: "sendMessage",
+  tags: ["messages"],
+  summary: "Sends a WhatsApp message (JSON, or multipart with attachments); Idempotency-Key makes retries send once",
+  security: BEARER,
+  request: {
+    headers: z.object({ "idempotency-key": z.string().min(1).max(255).optional().describe(IDEMPOTENCY_KEY_DESCRIPTION) }),
+    body: {
+      required: true,
+      content: {
+        "application/json": { schema: SendBody.meta({ id: "SendBody" }), example: { accountId: EXAMPLES.account.accountId, chatId: EXAMPLES.send.conversationId, content: "Yes, it is. When would you like to visit?" } },
+        "multipart/form-data": { schema: SendForm },
+      },
+    },
+  },
+  responses: { 200: json(SendResponse, "Sent (or the first answer again, replayed: true)", EXAMPLES.send), ...ERRORS },
 });
 
 /** The body's fields and files, from JSON or multipart. */
@@ -133,6 +172,8 @@ function sendFailure(error: SendError): ApiError {
       return new ApiError("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used for another request.");
     case "SEND_IN_PROGRESS":
       return new ApiError("SEND_IN_PROGRESS", "A request with this Idempotency-Key is still being sent; retry later.", undefined, { "Retry-After": "1" });
+    case "PACED":
+      return pacedFailure(error);
     case "UPSTREAM": {
       const upstream = upstreamError(error.failure);
       const details = { ...(upstream.details as object | undefined), messageId: error.messageId };
@@ -145,16 +186,31 @@ function sendFailure(error: SendError): ApiError {
   }
 }
 
-export function registerSendRoutes(app: Hono<AppEnv>, deps: SendRoutesDeps, docs: ApiDocs) {
-  docs.add({
-    method: "post",
-    path: "/api/unipile/message",
-    summary: "Sends a WhatsApp message (JSON, or multipart with attachments); Idempotency-Key makes retries send once",
-    tags: ["messages"],
-    body: SendBody,
-    responses: { 200: { description: "Sent", schema: SendResponse } },
+const PACING_SENTENCES = {
+  account_rate: "This account has sent as many messages as its pace allows for now",
+  new_chats_per_day: "This account has started as many new chats as it may today",
+  chat_gap: "A message was just sent to this chat",
+} as const;
+
+/** 429 SEND_PACED: nothing was sent and the Idempotency-Key is still free; the same request succeeds after Retry-After. */
+function pacedFailure(refusal: Extract<SendError, { code: "PACED" }>): ApiError {
+  const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+  return new ApiError("SEND_PACED", `${PACING_SENTENCES[refusal.limit]}; nothing was sent. Try again in ${seconds} s.`, { limit: refusal.limit, retryAfterSeconds: seconds }, {
+    "Retry-After": String(seconds),
+    "RateLimit-Policy": `"${refusal.limit}";q=${refusal.quota};w=${refusal.windowSeconds}`,
+    RateLimit: `"${refusal.limit}";r=0;t=${seconds}`,
   });
-  app.post("/api/unipile/message", deps.authenticated, async (c) => {
+}
+
+/** The send as the typed client makes it: JSON (multipart is in the document; a client builds its FormData itself). */
+type SendJsonRoute = Omit<typeof sendRoute, "request"> & {
+  request: { headers: (typeof sendRoute)["request"]["headers"]; body: { required: true; content: { "application/json": { schema: typeof SendBody } } } };
+};
+
+/** The send route, mounted with `app.route("/", sendRoutes(deps))`; it reads its JSON or multipart body itself. */
+export function sendRoutes(deps: SendRoutesDeps) {
+  const guard = [deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated];
+  return openapiOwnBody<typeof sendRoute & { middleware: typeof guard }, SendJsonRoute>({ ...sendRoute, middleware: guard }, async (c) => {
     const { fields, files } = await readBody(c, deps.maxAttachmentBytes);
     const parsed = SendBody.safeParse(fields);
     if (!parsed.success) throw new ApiError("VALIDATION_FAILED", "The request body is invalid.", describeIssues(parsed.error.issues));

@@ -19,6 +19,7 @@ import { phoneJid } from "../lib/phone";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
+import type { PacingRefusal, SendPacing } from "./send-pacing";
 import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "./events";
 import { conversationIdFor, messageIdFor, uuidV5 } from "./ids";
 import type { ConversationRow } from "./model";
@@ -58,7 +59,8 @@ export interface SendOutcome {
 export type SendError =
   | { code: "ACCOUNT_NOT_FOUND" | "CONVERSATION_NOT_FOUND" | "MESSAGE_NOT_FOUND" | "ACCOUNT_NOT_CONNECTED" }
   | { code: "IDEMPOTENCY_KEY_REUSED" | "SEND_IN_PROGRESS" }
-  | { code: "UPSTREAM"; failure: UnipileFailure; messageId: string };
+  | { code: "UPSTREAM"; failure: UnipileFailure; messageId: string }
+  | ({ code: "PACED" } & PacingRefusal);
 
 export interface SendServiceDeps {
   sql: Sql;
@@ -68,6 +70,8 @@ export interface SendServiceDeps {
   clock: Clock;
   ids: IdGenerator;
   logger: Logger;
+  /** Pace per WhatsApp account (send-pacing.ts); none: unpaced. */
+  pacing?: SendPacing;
   /** How long a copy waits for the outcome of the send its key started. @default 30000 */
   inFlightWaitMs?: number;
 }
@@ -161,6 +165,9 @@ export function createSendService(deps: SendServiceDeps) {
       const next = key ? await nextAttempt(sendId, fingerprint) : { attempt: 1, version: 0 };
       if (!next) return awaitEarlier(sendId, fingerprint);
       if (account.status !== "connected") return err({ code: "ACCOUNT_NOT_CONNECTED" });
+      // Before anything is recorded: a paced send leaves no trace, and its Idempotency-Key stays free.
+      const paced = await deps.pacing?.reserve({ accountId: input.accountId, chatKey: chatKeyOf(input, conversation), newChat: !conversation, linkedAt: account.connectedAt });
+      if (paced) return err({ code: "PACED", ...paced });
 
       const metadata: EventMetadata = { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };
       const requested: MessageSendRequested["data"] = {
@@ -256,4 +263,9 @@ function fingerprintOf(input: SendInput): string {
   hash.update(JSON.stringify([input.accountId, input.conversationId ?? null, input.recipients, input.text, input.quoteId ?? null, input.subject ?? null]));
   for (const file of input.files) hash.update(file.fileName).update(file.mimetype).update(file.bytes);
   return hash.digest("hex");
+}
+
+/** The chat a send goes to, for the gap between two messages to one chat. */
+function chatKeyOf(input: SendInput, conversation: ConversationRow | null): string {
+  return conversation ? `conversation:${conversation.id}` : `new:${input.accountId}:${[...input.recipients].sort().join(",")}`;
 }

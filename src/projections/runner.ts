@@ -10,6 +10,7 @@ import type { Sql } from "../db/client";
 import { failureLog } from "../db/errors";
 import { compareLogPositions, LOG_START, type LogPosition } from "../event-store/event";
 import { EVENTS_CHANNEL } from "../event-store/rows";
+import { metrics, startTimer } from "../platform/metrics";
 import { applyNextBatch } from "./apply-batch";
 import { readCheckpoint } from "./checkpoints";
 import type { Projection } from "./projection";
@@ -104,7 +105,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     let lowest: LogPosition | null = null;
     for (const projection of projections) {
       for (;;) {
+        const elapsed = startTimer();
         const outcome = await applyNextBatch(sql, projection, batchSize);
+        if (outcome.applied > 0) metrics.projectionBatch.observe({ projection: projection.name }, elapsed());
         total += outcome.applied;
         if (!outcome.busy) reached(projection.name, outcome.position);
         if (outcome.busy || outcome.caughtUp) {

@@ -19,6 +19,7 @@ import { chatRoutes } from "./routes/chats";
 import { controlRoutes } from "./routes/controls";
 import { messageRoutes } from "./routes/messages";
 import { webhookRoutes } from "./routes/webhooks";
+import { createRequestLog } from "./request-log";
 import { createStore } from "./store";
 
 export interface SandboxOptions {
@@ -47,6 +48,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
   const faults = createFaults(options.random);
   const deliverer = createDeliverer(faults, options.deliveries);
   const notifier = createNotifier(store, deliverer);
+  const requests = createRequestLog();
   const context: SandboxContext = {
     store,
     faults,
@@ -55,6 +57,7 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     now,
     accounts: createAccountActions(store, notifier, now),
     messages: createMessageActions(store, notifier),
+    requests,
   };
 
   const app = new Hono();
@@ -63,10 +66,15 @@ export function createSandbox(options: SandboxOptions): Sandbox {
     return next();
   });
   app.use("/api/v1/*", async (c, next) => {
-    const latency = faults.latencyMs();
-    if (latency > 0) await Bun.sleep(latency);
-    faults.check(c.req.method, c.req.path);
-    await next();
+    const ended = requests.start(c.req.method, c.req.path);
+    try {
+      const latency = faults.latencyMs();
+      if (latency > 0) await Bun.sleep(latency);
+      faults.check(c.req.method, c.req.path);
+      await next();
+    } finally {
+      ended(c.res.status);
+    }
   });
 
   const api = new Hono();

@@ -8,6 +8,7 @@ import type { Deliverer } from "./deliveries";
 import type { Faults } from "./faults";
 import type { MessageActions } from "./message-actions";
 import type { Notifier } from "./notifier";
+import type { RequestLog } from "./request-log";
 import type { SandboxStore } from "./store";
 
 export interface SandboxContext {
@@ -18,4 +19,6 @@ export interface SandboxContext {
   accounts: AccountActions;
   messages: MessageActions;
   now: () => number;
+  /** Every API request, for tests to check concurrency and pace. */
+  requests: RequestLog;
 }

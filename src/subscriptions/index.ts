@@ -5,7 +5,7 @@
  * subscription, retried with backoff, replayable with the same event ids.
  */
 export { subscriptionsProjection } from "./projection";
-export { registerSubscriptionRoutes, type SubscriptionRoutesDeps } from "./routes";
+export { subscriptionRoutes, type SubscriptionRoutesDeps } from "./routes";
 export { createSubscriptionService, type SubscriptionService } from "./service";
 export { createSubscriptionWorker, type DeliverySettings, type SubscriptionWorker } from "./worker";
 export { deliveryLagSummary } from "./queries";

@@ -4,14 +4,15 @@
  * change, delete), secret rotation, a test ping, the delivery log and
  * replays. Another user's subscription answers 404 like a missing one.
  */
-import type { Context, Hono, MiddlewareHandler } from "hono";
+import { createRoute } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { z } from "zod";
 import type { Sql } from "../db/client";
 import { LOG_START, type LogPosition } from "../event-store/event";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import type { ApiDocs } from "../http/openapi";
-import { validate } from "../http/validation";
+import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
+import { jsonBodyGate } from "../http/validation";
 import { decodePosition } from "../live/feed";
 import { SUBSCRIPTION_EVENT_NAMES } from "./events";
 import { deliveryStatus, getSubscriptionForUser, listDeliveries, listSubscriptionsForUser } from "./queries";
@@ -26,7 +27,7 @@ import { DeliverySchema, RotatedSchema, SubscriptionSchema, subscriptionView, Te
 export interface SubscriptionRoutesDeps {
   sql: Sql;
   service: SubscriptionService;
-  authenticated: MiddlewareHandler<AppEnv>;
+  guards: RouteGuards;
   allowPrivate: boolean;
   timeoutMs: number;
   /** Wakes the local worker (a replay, a re-enable). */
@@ -54,9 +55,103 @@ const Replay = z.object({ from: z.string().min(1).max(60).describe("A log positi
 
 const notFound = () => new ApiError("SUBSCRIPTION_NOT_FOUND", "No such subscription.");
 
-export function registerSubscriptionRoutes(app: Hono<AppEnv>, deps: SubscriptionRoutesDeps, docs: ApiDocs) {
-  const { sql, service, authenticated } = deps;
-  const tags = ["subscriptions"];
+const tags = ["subscriptions"];
+
+const createSubscriptionRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "post",
+  path: "/api/subscriptions",
+  operationId: "createSubscription",
+  summary: "Subscribe a URL to the caller's events; the signing secret is shown once",
+  request: { body: { required: true, content: { "application/json": { schema: Settings } } } },
+  responses: { 201: json(RotatedSchema, "Created"), ...ERRORS },
+});
+const listSubscriptionsRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "get",
+  path: "/api/subscriptions",
+  operationId: "listSubscriptions",
+  summary: "The caller's subscriptions",
+  responses: { 200: json(z.object({ items: z.array(SubscriptionSchema) }), "List"), ...ERRORS },
+});
+const getSubscriptionRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "get",
+  path: "/api/subscriptions/{id}",
+  operationId: "getSubscription",
+  summary: "One subscription, with its delivery lag",
+  request: { params: IdParam },
+  responses: { 200: json(SubscriptionSchema, "The subscription"), ...ERRORS },
+});
+const updateSubscriptionRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "patch",
+  path: "/api/subscriptions/{id}",
+  operationId: "updateSubscription",
+  summary: "Change a subscription (enabled: true re-enables a disabled one)",
+  request: { params: IdParam, body: { required: true, content: { "application/json": { schema: Patch } } } },
+  responses: { 200: json(SubscriptionSchema, "Changed"), ...ERRORS },
+});
+const deleteSubscriptionRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "delete",
+  path: "/api/subscriptions/{id}",
+  operationId: "deleteSubscription",
+  summary: "Delete a subscription (queued deliveries are dropped)",
+  request: { params: IdParam },
+  responses: { 200: json(z.object({ deleted: z.literal(true) }), "Deleted"), ...ERRORS },
+});
+const rotateSecretRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "post",
+  path: "/api/subscriptions/{id}/rotate-secret",
+  operationId: "rotateSubscriptionSecret",
+  summary: "A new signing secret (shown once); the previous one stays valid during the overlap",
+  request: { params: IdParam },
+  responses: { 200: json(RotatedSchema, "Rotated"), ...ERRORS },
+});
+const testSubscriptionRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "post",
+  path: "/api/subscriptions/{id}/test",
+  operationId: "testSubscription",
+  summary: "Send a signed ping now and say how the receiver answered",
+  request: { params: IdParam },
+  responses: { 200: json(TestResultSchema, "The attempt"), ...ERRORS },
+});
+const deliveriesRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "get",
+  path: "/api/subscriptions/{id}/deliveries",
+  operationId: "listSubscriptionDeliveries",
+  summary: "Delivery attempts, newest first",
+  request: { params: IdParam, query: DeliveriesQuery },
+  responses: { 200: json(z.object({ items: z.array(DeliverySchema) }), "Attempts"), ...ERRORS },
+});
+const replayRoute = createRoute({
+  tags,
+  security: BEARER,
+  method: "post",
+  path: "/api/subscriptions/{id}/replay",
+  operationId: "replaySubscription",
+  summary: "Deliver again from a point in the log (same event ids: receivers dedupe)",
+  request: { params: IdParam, body: { required: true, content: { "application/json": { schema: Replay } } } },
+  responses: { 200: json(z.object({ from: z.string() }), "Replay scheduled"), ...ERRORS },
+});
+
+/** The subscription routes, mounted with `app.route("/", subscriptionRoutes(deps))`. */
+export function subscriptionRoutes(deps: SubscriptionRoutesDeps) {
+  const { sql, service } = deps;
+  const guard = [deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated];
+  const withJson = [...guard, jsonBodyGate({ optional: false })];
   const actor = (c: Context<AppEnv>) => ({ userId: c.get("principal").userId, requestId: c.get("requestId") });
   const owned = async (c: Context<AppEnv>, id: string) => {
     const row = await getSubscriptionForUser(sql, id, c.get("principal").userId);
@@ -80,74 +175,58 @@ export function registerSubscriptionRoutes(app: Hono<AppEnv>, deps: Subscription
   };
   const view = async (row: SubscriptionRow) => subscriptionView(row, await deliveryStatus(sql, row.id));
 
-  docs.add({ method: "post", path: "/api/subscriptions", summary: "Subscribe a URL to the caller's events; the signing secret is shown once", tags, body: Settings, responses: { 201: { description: "Created", schema: RotatedSchema } } });
-  app.post("/api/subscriptions", authenticated, validate("json", Settings), async (c) => {
-    const body = c.req.valid("json");
-    await checkUrl(body.url);
-    const accountIds = await ownAccounts(c.get("principal").userId, body.accountIds);
-    const created = await service.create(actor(c), { ...body, accountIds });
-    return c.json({ subscription: await view(created.subscription), secret: created.secret, previousValidUntil: null }, 201);
-  });
-
-  docs.add({ method: "get", path: "/api/subscriptions", summary: "The caller's subscriptions", tags, responses: { 200: { description: "List", schema: z.object({ items: z.array(SubscriptionSchema) }) } } });
-  app.get("/api/subscriptions", authenticated, async (c) => {
-    const rows = await listSubscriptionsForUser(sql, c.get("principal").userId);
-    return c.json({ items: await Promise.all(rows.map(view)) });
-  });
-
-  docs.add({ method: "get", path: "/api/subscriptions/:id", summary: "One subscription, with its delivery lag", tags, params: IdParam, responses: { 200: { description: "The subscription", schema: SubscriptionSchema } } });
-  app.get("/api/subscriptions/:id", authenticated, validate("param", IdParam), async (c) => c.json(await view(await owned(c, c.req.valid("param").id))));
-
-  docs.add({ method: "patch", path: "/api/subscriptions/:id", summary: "Change a subscription (enabled: true re-enables a disabled one)", tags, params: IdParam, body: Patch, responses: { 200: { description: "Changed", schema: SubscriptionSchema } } });
-  app.patch("/api/subscriptions/:id", authenticated, validate("param", IdParam), validate("json", Patch), async (c) => {
-    const { id } = c.req.valid("param");
-    await owned(c, id);
-    const changes = c.req.valid("json");
-    if (changes.url !== undefined) await checkUrl(changes.url);
-    const accountIds = changes.accountIds === undefined ? undefined : await ownAccounts(c.get("principal").userId, changes.accountIds);
-    const row = await service.update(actor(c), id, { ...changes, ...(accountIds === undefined ? {} : { accountIds }) });
-    if (!row) throw notFound();
-    deps.nudge();
-    return c.json(await view(row));
-  });
-
-  docs.add({ method: "delete", path: "/api/subscriptions/:id", summary: "Delete a subscription (queued deliveries are dropped)", tags, params: IdParam, responses: { 200: { description: "Deleted", schema: z.object({ deleted: z.literal(true) }) } } });
-  app.delete("/api/subscriptions/:id", authenticated, validate("param", IdParam), async (c) => {
-    if (!(await service.delete(actor(c), c.req.valid("param").id))) throw notFound();
-    return c.json({ deleted: true as const });
-  });
-
-  docs.add({ method: "post", path: "/api/subscriptions/:id/rotate-secret", summary: "A new signing secret (shown once); the previous one stays valid during the overlap", tags, params: IdParam, responses: { 200: { description: "Rotated", schema: RotatedSchema } } });
-  app.post("/api/subscriptions/:id/rotate-secret", authenticated, validate("param", IdParam), async (c) => {
-    const rotated = await service.rotateSecret(actor(c), c.req.valid("param").id);
-    if (!rotated) throw notFound();
-    return c.json({ subscription: await view(rotated.subscription), secret: rotated.secret, previousValidUntil: rotated.previousValidUntil });
-  });
-
-  docs.add({ method: "post", path: "/api/subscriptions/:id/test", summary: "Send a signed ping now and say how the receiver answered", tags, params: IdParam, responses: { 200: { description: "The attempt", schema: TestResultSchema } } });
-  app.post("/api/subscriptions/:id/test", authenticated, validate("param", IdParam), async (c) => {
-    const row = await owned(c, c.req.valid("param").id);
-    const payload = pingPayload(`evt_ping_${crypto.randomUUID().replaceAll("-", "")}`, new Date().toISOString());
-    const result = await sendWebhook({ url: row.url, eventId: payload.id, body: JSON.stringify(payload), secrets: await validSecrets(sql, row.id), timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate, now: () => new Date() });
-    await logAttempt(sql, row.id, payload.id, "ping", result, "api");
-    return c.json({ eventId: payload.id, delivered: result.ok, responseCode: result.statusCode, durationMs: result.durationMs, error: result.error });
-  });
-
-  docs.add({ method: "get", path: "/api/subscriptions/:id/deliveries", summary: "Delivery attempts, newest first", tags, params: IdParam, query: DeliveriesQuery, responses: { 200: { description: "Attempts", schema: z.object({ items: z.array(DeliverySchema) }) } } });
-  app.get("/api/subscriptions/:id/deliveries", authenticated, validate("param", IdParam), validate("query", DeliveriesQuery), async (c) => {
-    const row = await owned(c, c.req.valid("param").id);
-    const items = await listDeliveries(sql, row.id, c.req.valid("query"));
-    return c.json({ items: items.map(({ id: _id, ...rest }) => ({ ...rest, attemptId: _id })) });
-  });
-
-  docs.add({ method: "post", path: "/api/subscriptions/:id/replay", summary: "Deliver again from a point in the log (same event ids: receivers dedupe)", tags, params: IdParam, body: Replay, responses: { 200: { description: "Replay scheduled", schema: z.object({ from: z.string() }) } } });
-  app.post("/api/subscriptions/:id/replay", authenticated, validate("param", IdParam), validate("json", Replay), async (c) => {
-    const row = await owned(c, c.req.valid("param").id);
-    const start = await replayStart(sql, c.req.valid("json").from);
-    await rewind(sql, row.id, start);
-    deps.nudge();
-    return c.json({ from: `${start.transactionId}-${start.globalPosition}` });
-  });
+  return apiApp()
+    .openapi({ ...createSubscriptionRoute, middleware: withJson }, async (c) => {
+      const body = c.req.valid("json");
+      await checkUrl(body.url);
+      const accountIds = await ownAccounts(c.get("principal").userId, body.accountIds);
+      const created = await service.create(actor(c), { ...body, accountIds });
+      return c.json({ subscription: await view(created.subscription), secret: created.secret, previousValidUntil: null }, 201);
+    })
+    .openapi({ ...listSubscriptionsRoute, middleware: guard }, async (c) => {
+      const rows = await listSubscriptionsForUser(sql, c.get("principal").userId);
+      return c.json({ items: await Promise.all(rows.map(view)) }, 200);
+    })
+    .openapi({ ...getSubscriptionRoute, middleware: guard }, async (c) => c.json(await view(await owned(c, c.req.valid("param").id)), 200))
+    .openapi({ ...updateSubscriptionRoute, middleware: withJson }, async (c) => {
+      const { id } = c.req.valid("param");
+      await owned(c, id);
+      const changes = c.req.valid("json");
+      if (changes.url !== undefined) await checkUrl(changes.url);
+      const accountIds = changes.accountIds === undefined ? undefined : await ownAccounts(c.get("principal").userId, changes.accountIds);
+      const row = await service.update(actor(c), id, { ...changes, ...(accountIds === undefined ? {} : { accountIds }) });
+      if (!row) throw notFound();
+      deps.nudge();
+      return c.json(await view(row), 200);
+    })
+    .openapi({ ...deleteSubscriptionRoute, middleware: guard }, async (c) => {
+      if (!(await service.delete(actor(c), c.req.valid("param").id))) throw notFound();
+      return c.json({ deleted: true as const }, 200);
+    })
+    .openapi({ ...rotateSecretRoute, middleware: guard }, async (c) => {
+      const rotated = await service.rotateSecret(actor(c), c.req.valid("param").id);
+      if (!rotated) throw notFound();
+      return c.json({ subscription: await view(rotated.subscription), secret: rotated.secret, previousValidUntil: rotated.previousValidUntil }, 200);
+    })
+    .openapi({ ...testSubscriptionRoute, middleware: guard }, async (c) => {
+      const row = await owned(c, c.req.valid("param").id);
+      const payload = pingPayload(`evt_ping_${crypto.randomUUID().replaceAll("-", "")}`, new Date().toISOString());
+      const result = await sendWebhook({ url: row.url, eventId: payload.id, body: JSON.stringify(payload), secrets: await validSecrets(sql, row.id), timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate, now: () => new Date() });
+      await logAttempt(sql, row.id, payload.id, "ping", result, "api");
+      return c.json({ eventId: payload.id, delivered: result.ok, responseCode: result.statusCode, durationMs: result.durationMs, error: result.error }, 200);
+    })
+    .openapi({ ...deliveriesRoute, middleware: guard }, async (c) => {
+      const row = await owned(c, c.req.valid("param").id);
+      const items = await listDeliveries(sql, row.id, c.req.valid("query"));
+      return c.json({ items: items.map(({ id: _id, ...rest }) => ({ ...rest, attemptId: _id })) }, 200);
+    })
+    .openapi({ ...replayRoute, middleware: withJson }, async (c) => {
+      const row = await owned(c, c.req.valid("param").id);
+      const start = await replayStart(sql, c.req.valid("json").from);
+      await rewind(sql, row.id, start);
+      deps.nudge();
+      return c.json({ from: `${start.transactionId}-${start.globalPosition}` }, 200);
+    });
 }
 
 /** The checkpoint a replay restarts after: just before the given position, or before the first event at or after the time. */

@@ -8,6 +8,7 @@
  * stored. A checkpoint that comes back as a duplicate means another instance
  * recorded that step first: this run stops.
  */
+import { metrics } from "../platform/metrics";
 import { err, ok, type Result } from "../lib/result";
 import type { NewStreamEvent } from "../event-store/event";
 import type { UnipileFailure } from "../unipile/gateway";
@@ -80,6 +81,7 @@ async function importPage(ctx: RunContext, bf: BackfillState): Promise<Result<Ba
   const facts = await ctx.messageFacts(page.value.items, "backfill", meta);
   if (!facts.ok) return chatFailure(facts.error);
   const next = { cursor: page.value.cursor, messagesSeen: bf.messagesSeen + page.value.items.length + page.value.misshapen.length };
+  metrics.syncMessages.inc({ source: "history" }, page.value.items.length);
   const misshapen = ctx.misshapenFacts(page.value.misshapen, "message", "backfill", meta);
   return commit(ctx, [...facts.value.chatFacts, ...facts.value.messageFacts, ...misshapen], checkpoint(ctx, bf, next, page.value.cursor === null));
 }

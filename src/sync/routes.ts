@@ -6,16 +6,15 @@
  * runs, makes the caller's accounts due, and answers the sync's state.
  * Both are idempotent and see only the caller's accounts.
  */
-import type { Hono, MiddlewareHandler } from "hono";
+import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import type { AccountRow } from "../accounts/account-evolve";
 import { getAccountForUser, listAccountsForUser } from "../accounts/queries";
 import { AccountSchema, accountView } from "../accounts/routes";
 import type { Sql } from "../db/client";
-import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
-import type { ApiDocs } from "../http/openapi";
-import { validateOptionalJson } from "../http/validation";
+import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
+import { jsonBodyGate } from "../http/validation";
 import type { ProjectionRunner } from "../projections/runner";
 import type { SyncOutcome, SyncService } from "./index";
 import { readLeases } from "./leases";
@@ -24,7 +23,7 @@ export interface SyncRoutesDeps {
   sql: Sql;
   runner: ProjectionRunner;
   sync: SyncService;
-  authenticated: MiddlewareHandler<AppEnv>;
+  guards: RouteGuards;
 }
 
 const SyncBody = z.object({ accountId: z.uuid({ error: "accountId must be a UUID" }).optional().describe("One of the caller's accounts; all of them when left out") });
@@ -94,76 +93,85 @@ function resultView(row: AccountRow, result: SyncOutcome) {
   }
 }
 
-export function registerSyncRoutes(app: Hono<AppEnv>, deps: SyncRoutesDeps, docs: ApiDocs) {
-  const { sql, sync, authenticated } = deps;
-  const tags = ["sync"];
+const tags = ["sync"];
 
-  docs.add({
-    method: "post",
-    path: "/api/unipile/sync",
-    summary: "Sync the caller's accounts (or one) with Unipile now: what each run found",
-    description: "Reads the chats and messages Unipile lists after the account's sync position, appends what the log lacks (deduplicated with the webhooks), and answers once the conversations show it. A history import in progress goes on for a while too.",
-    tags,
-    body: SyncBody,
-    responses: { 200: { description: "One result per account", schema: z.object({ results: z.array(SyncResultSchema) }) } },
-  });
-  app.post("/api/unipile/sync", authenticated, validateOptionalJson(SyncBody), async (c) => {
-    const { accountId } = c.req.valid("json");
-    const { userId } = c.get("principal");
-    const rows = accountId ? [await getAccountForUser(sql, accountId, userId)] : await listAccountsForUser(sql, userId);
-    if (rows.some((r) => r === null)) throw new ApiError("ACCOUNT_NOT_FOUND", "No such account.");
-    const accounts = rows as AccountRow[];
-    const outcomes = await Promise.all(accounts.map((row) => sync.syncNow(row)));
-    // Read-your-writes for everything the answer reports, not only what these runs appended: a run
-    // may find the import already done by a background run whose events the projection has yet to apply.
-    await deps.runner.catchUp(5000);
-    const results = await Promise.all(
-      accounts.map(async (row, i) => {
-        const fresh = (await getAccountForUser(sql, row.id ?? "", userId)) ?? row;
-        return { ...resultView(fresh, outcomes[i] as SyncOutcome), account: accountView(fresh) };
-      }),
-    );
-    return c.json({ results });
-  });
+const syncRoute = createRoute({
+  method: "post",
+  path: "/api/unipile/sync",
+  operationId: "syncNow",
+  tags,
+  summary: "Sync the caller's accounts (or one) with Unipile now: what each run found",
+  description: "Reads the chats and messages Unipile lists after the account's sync position, appends what the log lacks (deduplicated with the webhooks), and answers once the conversations show it. A history import in progress goes on for a while too.",
+  security: BEARER,
+  request: { body: { required: false, content: { "application/json": { schema: SyncBody } } } },
+  responses: { 200: json(z.object({ results: z.array(SyncResultSchema) }), "One result per account"), ...ERRORS },
+});
 
-  docs.add({
-    method: "post",
-    path: "/api/unipile/start-sync",
-    summary: "Make sure the background sync runs; the sync state of the caller's accounts",
-    tags,
-    responses: { 200: { description: "Running", schema: StartSchema } },
-  });
-  app.post("/api/unipile/start-sync", authenticated, async (c) => {
-    const { userId } = c.get("principal");
-    const started = sync.start();
-    const accounts = await listAccountsForUser(sql, userId);
-    const connected = accounts.filter((a) => a.status === "connected").map((a) => a.unipileAccountId);
-    await sync.kick(connected);
-    const leases = new Map((await readLeases(sql, accounts.map((a) => a.unipileAccountId))).map((l) => [l.unipileAccountId, l]));
-    const status = sync.status();
-    const now = Date.now();
-    return c.json({
-      running: true as const,
-      started,
-      intervalMs: status.intervalMs,
-      pausedUntil: status.pausedUntil,
-      accounts: accounts.map((row) => {
-        const lease = leases.get(row.unipileAccountId);
-        return {
-          account: accountView(row),
-          schedule: lease
-            ? {
-                nextRunAt: lease.nextRunAt.toISOString(),
-                lastRunAt: iso(lease.lastRunAt),
-                lastSuccessAt: iso(lease.lastSuccessAt),
-                failures: lease.failures,
-                lastError: lease.lastError ?? null,
-                blockedUntil: iso(lease.blockedUntil),
-                syncingNow: lease.owner !== null && (lease.leaseExpiresAt?.getTime() ?? 0) > now,
-              }
-            : null,
-        };
-      }),
+const startSyncRoute = createRoute({
+  method: "post",
+  path: "/api/unipile/start-sync",
+  operationId: "startSync",
+  tags,
+  summary: "Make sure the background sync runs; the sync state of the caller's accounts",
+  security: BEARER,
+  responses: { 200: json(StartSchema, "Running"), ...ERRORS },
+});
+
+/** The sync routes, mounted with `app.route("/", syncRoutes(deps))`. */
+export function syncRoutes(deps: SyncRoutesDeps) {
+  const { sql, sync } = deps;
+  const guard = [deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated];
+
+  return apiApp()
+    .openapi({ ...syncRoute, middleware: [...guard, jsonBodyGate({ optional: true })] }, async (c) => {
+      const { accountId } = c.req.valid("json");
+      const { userId } = c.get("principal");
+      const rows = accountId ? [await getAccountForUser(sql, accountId, userId)] : await listAccountsForUser(sql, userId);
+      if (rows.some((r) => r === null)) throw new ApiError("ACCOUNT_NOT_FOUND", "No such account.");
+      const accounts = rows as AccountRow[];
+      const outcomes = await Promise.all(accounts.map((row) => sync.syncNow(row)));
+      // Read-your-writes for everything the answer reports, not only what these runs appended: a run
+      // may find the import already done by a background run whose events the projection has yet to apply.
+      await deps.runner.catchUp(5000);
+      const results = await Promise.all(
+        accounts.map(async (row, i) => {
+          const fresh = (await getAccountForUser(sql, row.id ?? "", userId)) ?? row;
+          return { ...resultView(fresh, outcomes[i] as SyncOutcome), account: accountView(fresh) };
+        }),
+      );
+      return c.json({ results }, 200);
+    })
+    .openapi({ ...startSyncRoute, middleware: guard }, async (c) => {
+      const { userId } = c.get("principal");
+      const started = sync.start();
+      const accounts = await listAccountsForUser(sql, userId);
+      const connected = accounts.filter((a) => a.status === "connected").map((a) => a.unipileAccountId);
+      await sync.kick(connected);
+      const leases = new Map((await readLeases(sql, accounts.map((a) => a.unipileAccountId))).map((l) => [l.unipileAccountId, l]));
+      const status = sync.status();
+      const now = Date.now();
+      return c.json({
+        running: true as const,
+        started,
+        intervalMs: status.intervalMs,
+        pausedUntil: status.pausedUntil,
+        accounts: accounts.map((row) => {
+          const lease = leases.get(row.unipileAccountId);
+          return {
+            account: accountView(row),
+            schedule: lease
+              ? {
+                  nextRunAt: lease.nextRunAt.toISOString(),
+                  lastRunAt: iso(lease.lastRunAt),
+                  lastSuccessAt: iso(lease.lastSuccessAt),
+                  failures: lease.failures,
+                  lastError: lease.lastError ?? null,
+                  blockedUntil: iso(lease.blockedUntil),
+                  syncingNow: lease.owner !== null && (lease.leaseExpiresAt?.getTime() ?? 0) > now,
+                }
+              : null,
+          };
+        }),
+      }, 200);
     });
-  });
 }

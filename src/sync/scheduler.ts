@@ -19,6 +19,7 @@ import type { AccountRow } from "../accounts/account-evolve";
 import { getAccountByUnipileId } from "../accounts/queries";
 import type { Sql } from "../db/client";
 import { failureLog } from "../db/errors";
+import { metrics } from "../platform/metrics";
 import type { IdGenerator } from "../lib/ids";
 import type { AccountSync, RunReport, SyncFailure } from "./account-sync";
 import { backoffDelayMs, isOutage, jitteredIntervalMs, retryAfterOf } from "./decider";
@@ -109,6 +110,7 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       const account = await getAccountByUnipileId(sql, unipileAccountId);
       if (!account || account.status !== "connected" || !account.userId) {
         await release({ ok: true, nextRunInMs: options.intervalMs });
+        metrics.syncRuns.inc({ outcome: "skipped" });
         return { outcome: "skipped", reason: "not_connected" };
       }
       logger.debug({ account: unipileAccountId, instance, manual }, "sync run started");
@@ -117,6 +119,7 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       // Logged while the lease is still held, so the log's run intervals never overlap across instances.
       logger.debug({ account: unipileAccountId, instance, ok: result.ok }, "sync run finished");
       await release(outcome);
+      recordRun(result, outcome.ok);
       if (result.ok) return { outcome: "synced", report: result.value };
       return { outcome: "failed", failure: result.error, retryAt: new Date(Date.now() + outcome.nextRunInMs) };
     } catch (error) {
@@ -124,6 +127,8 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       const failures = lease.failures + 1;
       const delay = backoffDelayMs({ failures, baseMs: options.intervalMs, maxMs: options.maxBackoffMs, random: random() });
       const { level, fields } = failureLog(error);
+      metrics.syncRuns.inc({ outcome: "error" });
+      metrics.syncBackoffs.inc({ cause: "internal" });
       logger[level]({ ...fields, account: unipileAccountId, failures, retryInMs: delay }, "sync run failed inside the service; backing off");
       await release({ ok: false, nextRunInMs: delay, failures, error: { operation: "internal", message: String(error) } }).catch(() => undefined);
       throw error;
@@ -239,4 +244,12 @@ export function createSyncScheduler(options: SyncSchedulerOptions) {
       };
     },
   };
+}
+
+/** Counts a finished run: its outcome, a backoff, the messages it brought. */
+function recordRun(result: Awaited<ReturnType<AccountSync>>, ok: boolean) {
+  metrics.syncRuns.inc({ outcome: result.ok ? "synced" : "failed" });
+  if (!ok) metrics.syncBackoffs.inc({ cause: "unipile" });
+  if (!result.ok) return;
+  metrics.syncMessages.inc({ source: "poll" }, result.value.poll.messagesNew);
 }

@@ -11,8 +11,10 @@
  * is returned as the failure for the caller to schedule.
  */
 import { err, ok, type Result } from "../lib/result";
+import { metrics, startTimer } from "../platform/metrics";
 import { isRetryable, toFailure, type UnipileFailure } from "./gateway-failures";
 import { createTimedClient } from "./gateway-transport";
+import type { RequestBudget } from "./request-budget";
 import type { z } from "zod";
 import {
   lenientListOf,
@@ -63,6 +65,8 @@ export interface UnipileGatewayOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Jitter source in [0, 1). @default Math.random */
   random?: () => number;
+  /** Requests per second shared by every caller, commands first; none: unbounded. */
+  budget?: RequestBudget;
   /** Run the SDK's response validators at level 'error' (failures become `invalid_response`). @default false */
   validateResponses?: boolean;
 }
@@ -103,6 +107,9 @@ export interface WebhookInput {
   accountIds?: string[];
 }
 
+/** Operations a user waits for: they go before the sync and lookups in the request budget. */
+const COMMANDS = new Set(["connectWhatsapp", "connectWhatsappWithPairingCode", "reconnectWhatsapp", "deleteAccount", "sendMessage", "startNewChat", "markChatRead", "getAttachment", "createWebhook", "deleteWebhook"]);
+
 const DEFAULT_RETRY: Required<RetryOptions> = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRetryAfterMs: 30_000 };
 
 /** Builds the gateway; no I/O until a function is called. */
@@ -121,10 +128,15 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
   async function run<T>(operation: string, idempotent: boolean, call: () => Promise<T>): UnipileResult<T> {
     for (let attempt = 1; ; attempt += 1) {
       let failure: UnipileFailure;
+      await options.budget?.acquire(COMMANDS.has(operation) ? "command" : "background");
+      const elapsed = startTimer();
       try {
-        return ok(await call());
+        const value = await call();
+        recordCall(operation, "ok", elapsed());
+        return ok(value);
       } catch (error) {
         failure = await toFailure(error);
+        recordCall(operation, failure.kind === "http" ? `http_${failure.status}` : failure.kind, elapsed());
       }
       const retryAfter = failure.kind === "http" ? failure.retryAfterMs : undefined;
       const canRetry =
@@ -285,3 +297,8 @@ const shaped = <T>(parse: () => T): Result<T, UnipileFailure> => {
     throw error;
   }
 };
+
+function recordCall(operation: string, outcome: string, seconds: number) {
+  metrics.unipileRequests.inc({ operation, outcome });
+  metrics.unipileDuration.observe({ operation, outcome }, seconds);
+}

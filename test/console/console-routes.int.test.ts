@@ -22,18 +22,18 @@ afterAll(async () => {
 const post = (url: string, token: string | null, body: unknown = {}) =>
   fetch(url, { method: "POST", headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) }, body: JSON.stringify(body) });
 
-describe("GET /api/console/session", () => {
+describe("GET /console/session", () => {
   test("development mode: the same-origin page gets the development user's token; a cross-site request does not", async () => {
-    const same = (await (await fetch(`${service.url}/api/console/session`, { headers: { "sec-fetch-site": "same-origin" } })).json()) as { mode: string; token: string | null; sandbox: boolean };
+    const same = (await (await fetch(`${service.url}/console/session`, { headers: { "sec-fetch-site": "same-origin" } })).json()) as { mode: string; token: string | null; sandbox: boolean };
     expect(same).toMatchObject({ mode: "development", sandbox: true });
     const me = await fetch(`${service.url}/api/me`, { headers: { authorization: `Bearer ${same.token}` } });
     expect(await me.json()).toEqual({ userId: "dev-user", roles: [] });
-    const cross = await (await fetch(`${service.url}/api/console/session`, { headers: { "sec-fetch-site": "cross-site" } })).json();
+    const cross = await (await fetch(`${service.url}/console/session`, { headers: { "sec-fetch-site": "cross-site" } })).json();
     expect(cross).toEqual({ mode: "token", token: null, sandbox: true });
   });
 
   test("with a configured secret there is no token to hand out, and no sandbox controls", async () => {
-    expect(await (await remote.request("/api/console/session")).json()).toEqual({ mode: "token", token: null, sandbox: false });
+    expect(await (await remote.request("/console/session")).json()).toEqual({ mode: "token", token: null, sandbox: false });
     const scan = await remote.request(`/api/console/sandbox/scan?accountId=${crypto.randomUUID()}`, { method: "POST", as: "u1", json: {} });
     expect(scan.status).toBe(404);
     expect(((await scan.json()) as { code: string }).code).toBe("ROUTE_NOT_FOUND");

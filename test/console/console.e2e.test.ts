@@ -153,7 +153,7 @@ describe("an auditor", () => {
   test("signs in with a pasted token (kept out of the URL) and reads an account's timeline and its state at a point", async () => {
     const recording = await browser.context({ viewport: { width: 1280, height: 800 } });
     const { page, problems } = await openConsole(recording, `${service.url}/`);
-    const session = await page.evaluate("fetch('/api/console/session').then((r) => r.json())") as { token: string };
+    const session = await page.evaluate("fetch('/console/session').then((r) => r.json())") as { token: string };
     const connection = (await (await fetch(`${service.url}/api/unipile/connect-whatsapp`, { method: "POST", headers: { authorization: `Bearer ${session.token}` } })).json()) as { accountId: string };
     const auditorToken = await service.token("auditor-1", ["auditor"]);
 

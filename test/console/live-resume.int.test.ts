@@ -20,7 +20,7 @@ afterAll(async () => {
 });
 
 test("a dropped stream resumes with Last-Event-ID and misses nothing", async () => {
-  const { token } = (await (await fetch(`${service.url}/api/console/session`)).json()) as { token: string };
+  const { token } = (await (await fetch(`${service.url}/console/session`)).json()) as { token: string };
   // Given: a linked account, and a client whose stream connections the test can cut
   const connection = (await (await fetch(`${service.url}/api/unipile/connect-whatsapp`, { method: "POST", headers: { authorization: `Bearer ${token}` } })).json()) as { accountIdentifier: string };
   const streams: { controller: AbortController; lastEventId: string | null }[] = [];

@@ -4,6 +4,7 @@
  * of an embedded Postgres, and what a test file started (stopped and removed
  * after it by `cleanUp`).
  */
+import { LOOSE_LIMITS } from "../support/loose-limits";
 import { randomBytes } from "node:crypto";
 import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { createConnection } from "node:net";
@@ -75,6 +76,7 @@ export function baseEnv(): Record<string, string> {
 export function developmentEnv(ports: { port: number; sandboxPort: number; postgresPort: number }, postgresDir: string, secretDir = postgresDir): Record<string, string> {
   return {
     ...baseEnv(),
+    ...LOOSE_LIMITS,
     NODE_ENV: "development",
     LOG_LEVEL: "info",
     HOST: "127.0.0.1",

@@ -24,18 +24,18 @@ describe("operations routes", () => {
     expect(await ready.json()).toMatchObject({ status: "ready", checks: { database: { ok: true }, migrations: { ok: true } } });
   });
 
-  test("every route is in the OpenAPI 3.1 document, generated from its schemas", async () => {
+  test("every route the app serves is in the OpenAPI 3.1 document", async () => {
     const doc = (await (await h.request("/openapi.json")).json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
     expect(doc.openapi).toBe("3.1.0");
     const undocumented = h.app.routes
       .filter((r) => r.method !== "ALL")
-      .filter((r) => !h.app.docs.has(r.method, r.path))
+      .filter((r) => !doc.paths[r.path.replace(/:([A-Za-z0-9_]+)/g, "{$1}")]?.[r.method.toLowerCase()])
       .map((r) => `${r.method} ${r.path}`);
     expect(undocumented).toEqual([]);
     expect(Object.keys(doc.paths)).toContain("/ready");
     const page = await h.request("/docs");
     expect(page.headers.get("content-type")).toStartWith("text/html");
-    expect(await page.text()).toContain("/api/me");
+    expect(await page.text()).toContain('src="/docs/scalar.js"');
   });
 
   test("unknown routes are 404 in the error shape, with the request id", async () => {
@@ -46,7 +46,7 @@ describe("operations routes", () => {
   });
 
   test("an oversized body is 413 in the error shape", async () => {
-    const response = await h.request("/api/me", { method: "POST", body: "x".repeat(2 * 1024 * 1024) });
+    const response = await h.request("/api/unipile/sync", { method: "POST", as: "big-body", headers: { "content-type": "application/json" }, body: "x".repeat(2 * 1024 * 1024) });
     expect(response.status).toBe(413);
     expect(await response.json()).toEqual(errorShape("PAYLOAD_TOO_LARGE"));
   });

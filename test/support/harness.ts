@@ -15,6 +15,7 @@ import { createLogger } from "../../src/logger";
 import type { RunningSandbox } from "../../src/sandbox";
 import { ensureWebhooks } from "../../src/unipile/webhook-registration";
 import { control, startTestSandbox, TOKEN } from "../sandbox/support";
+import { LOOSE_LIMITS } from "./loose-limits";
 import { createTestDatabase, type TestDatabase } from "./test-database";
 
 export const TEST_JWT_SECRET = "test-secret-that-is-long-enough-0123456789";
@@ -55,6 +56,7 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     UNIPILE_TIMEOUT_MS: "3000",
     PROJECTION_POLL_MS: "50",
     SUBSCRIPTIONS_ALLOW_PRIVATE: "true",
+    ...LOOSE_LIMITS,
     ...env,
   });
   const logs: string[] = [];

@@ -37,7 +37,7 @@ export function App() {
   useEffect(() => {
     void (async () => {
       const anonymous = createApiClient(location.origin, null);
-      const info = await anonymous.api.console.session.$get().then((r) => (r.ok ? r.json() : null)).catch(() => null);
+      const info = await anonymous.console.session.$get().then((r) => (r.ok ? r.json() : null)).catch(() => null);
       const sandbox = info?.sandbox ?? false;
       setSandboxMode(sandbox);
       const stored = sessionStorage.getItem(TOKEN_KEY);

@@ -16,10 +16,10 @@ type Opt = ClientRequestOptions;
 type Header = { header?: Record<string, string> };
 
 export interface ApiClient {
+  console: { session: { $get(args?: Header, options?: Opt): Res<SessionInfo> } };
   api: {
     me: { $get(args?: Header, options?: Opt): Res<Me> };
     console: {
-      session: { $get(args?: Header, options?: Opt): Res<SessionInfo> };
       sandbox: {
         scan: { $post(args: { query: { accountId: string }; json: { phoneNumber?: string; name?: string } }, options?: Opt): Res<{ scanned: true }> };
         incoming: { $post(args: { query: { conversationId: string }; json: { text?: string } }, options?: Opt): Res<{ written: true; messageId: string | null }> };

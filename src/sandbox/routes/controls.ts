@@ -5,6 +5,7 @@
  * phone writing, reactions/reads/edits/deletions/delivery receipts, history,
  * faults, and the webhook delivery log.
  */
+import { maxConcurrent } from "../request-log";
 import { Hono } from "hono";
 import { z } from "zod";
 import { makeAttachment } from "../attachments";
@@ -150,6 +151,15 @@ export function controlRoutes(ctx: SandboxContext): Hono {
       .log()
       .filter((d) => (!webhook_id || d.webhook_id === webhook_id) && (!event || d.event === event) && (!account_id || d.account_id === account_id));
     return c.json({ object: "SandboxDeliveryList", items });
+  });
+  app.get("/requests", (c) => {
+    const { method, path_prefix } = c.req.query();
+    const items = ctx.requests.entries().filter((r) => (!method || r.method === method) && (!path_prefix || r.path.startsWith(path_prefix)));
+    return c.json({ object: "SandboxRequestList", max_concurrent: maxConcurrent(items), items });
+  });
+  app.delete("/requests", (c) => {
+    ctx.requests.clear();
+    return c.json({ object: "SandboxRequestList", items: [] });
   });
   app.post("/deliveries/resume", (c) => {
     ctx.deliverer.resume();
