@@ -32,6 +32,7 @@ import { sendRoutes } from "./messaging/send-routes";
 import { deliveryLagSummary, subscriptionRoutes } from "./subscriptions";
 import { syncRoutes } from "./sync/routes";
 import { webhookRoutes } from "./unipile/webhook-routes";
+import { consolePages, consoleRoutes } from "./console";
 
 export { API_INFO } from "./http/docs";
 
@@ -105,7 +106,11 @@ export function createApp(deps: Deps) {
     )
     .route("/", metricsRoutes({ token: deps.config.operations.metricsToken, refresh: createMetricsRefresh(deps.sql, deps.projections), logger: deps.logger }))
     .route("/", auditRoutes({ sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, guards }))
-    .route("/", docsRoutes(() => apiDocument(app, { publicUrl: deps.config.unipile.publicUrl })));
+    .route("/", docsRoutes(() => apiDocument(app, { publicUrl: deps.config.unipile.publicUrl })))
+    // The console's session and sandbox helpers (its pages, React bundled by Bun, are mounted below).
+    .route("/", consoleRoutes({ sql: deps.sql, guards, development: deps.config.auth.mode === "development", auth: deps.auth, sandbox: deps.unipile.sandboxControls }));
+  // The console's pages stay out of AppType: a route at "/" would take over hc's typing of every path.
+  app.route("/", consolePages([bounds.body]));
 
   return routes;
 }

@@ -61,6 +61,8 @@ export interface Deps {
     mode: "remote" | "sandbox";
     /** Expected in the Unipile-Auth header of every webhook. */
     webhookSecret: string;
+    /** In sandbox mode: where the sandbox's controls are, and its API key (the console forwards to them). */
+    sandboxControls: { url: string; apiKey: string } | null;
   };
 }
 
@@ -198,6 +200,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       gateway,
       mode: options.unipile.mode,
       webhookSecret: options.unipile.webhookSecret,
+      sandboxControls: options.unipile.mode === "sandbox" ? { url: options.unipile.dsn, apiKey: options.unipile.accessToken } : null,
     },
   };
 }

@@ -38,6 +38,7 @@ export const TAGS = [
   { name: "subscriptions", description: "The caller's own webhook subscriptions: signed deliveries of their events" },
   { name: "audit", description: "The event log, past states and projection checks (auditor role)" },
   { name: "operations", description: "Liveness, readiness and this contract" },
+  { name: "console", description: "The console served at / (its pages, its sign-in, its sandbox-mode controls)" },
 ];
 
 const SECURITY_SCHEMES = {

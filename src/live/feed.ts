@@ -25,7 +25,7 @@ import type { Projection } from "../projections/projection";
 import { createRowMapper } from "../projections/row-projection";
 
 export const FEED_EVENT_TYPES = [...new Set<string>([...MESSAGING_PROJECTION_EVENT_TYPES, ...ACCOUNT_EVENT_TYPES])];
-/** A history import's start, progress and end: account items too (subscriptions read them; the event stream does not). */
+/** A history import's start, progress and end: account items too (subscriptions and the event stream read them). */
 export const HISTORY_IMPORT_EVENT_TYPES = ["AccountBackfillStarted", "AccountBackfillProgressed", "AccountBackfillCompleted"] as const;
 const ACCOUNT_ITEM_TYPES: readonly string[] = [...ACCOUNT_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 

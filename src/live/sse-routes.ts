@@ -1,7 +1,8 @@
 /**
  * @module live/sse-routes
  * `GET /api/events/stream`: server-sent events of the caller's new messages,
- * message status changes, conversation updates and account status changes,
+ * message status changes, conversation updates, account status changes and
+ * history import progress (account items, so a console can show the import),
  * as the projections apply them. Each event's `id` is its log position; a
  * client reconnecting with `Last-Event-ID` (or `?lastEventId=`) gets exactly
  * the events after it, in log order, once. Comment heartbeats keep idle
@@ -22,7 +23,7 @@ import { ApiError } from "../http/errors";
 import { apiApp, BEARER, ERRORS } from "../http/openapi-app";
 import type { Projection } from "../projections/projection";
 import type { ProjectionRunner } from "../projections/runner";
-import { decodePosition, projectedPosition, readFeed } from "./feed";
+import { decodePosition, FEED_EVENT_TYPES, HISTORY_IMPORT_EVENT_TYPES, projectedPosition, readFeed } from "./feed";
 
 export interface LiveOptions {
   sql: Sql;
@@ -67,6 +68,9 @@ export function createLiveStreams(options: LiveOptions) {
     },
   };
 }
+
+/** What the stream sends: the feed, and a history import's start, progress and end as account items. */
+const STREAM_TYPES = [...FEED_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 
 const StreamQuery = z.object({ lastEventId: z.string().max(50).optional().describe("Resume after this event id (or send Last-Event-ID)") });
 
@@ -132,7 +136,7 @@ export function liveRoutes(live: LiveStreams, guards: MiddlewareHandler<AppEnv>[
           const upTo = await projectedPosition(sql, live.options.projections);
           let caughtUp = true;
           if (upTo && position) {
-            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500 });
+            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500, types: STREAM_TYPES });
             for (const item of page.items) {
               if (ended || stream.aborted) break;
               await stream.writeSSE({ id: item.id, event: item.event, data: JSON.stringify(item.data) });

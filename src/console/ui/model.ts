@@ -1,0 +1,151 @@
+/**
+ * @module console/model
+ * The answers the console reads, as the service's views define them
+ * (accounts/routes, messaging/views, audit/schemas). Types only.
+ */
+export const ACCOUNT_STATUSES = [
+  "pending",
+  "connecting",
+  "connected",
+  "credentials_required",
+  "permissions_required",
+  "error",
+  "stopped",
+  "failed",
+  "expired",
+  "disconnected",
+  "deleted",
+] as const;
+export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+
+export interface Me {
+  userId: string;
+  roles: string[];
+}
+
+export interface SessionInfo {
+  mode: "development" | "token";
+  token: string | null;
+  sandbox: boolean;
+}
+
+export interface Account {
+  accountId: string;
+  userId: string;
+  provider: "whatsapp";
+  accountIdentifier: string;
+  status: AccountStatus;
+  connected: boolean;
+  unipileStatus: string | null;
+  statusReason: string | null;
+  phoneNumber: string | null;
+  name: string | null;
+  qrExpiresAt: string | null;
+  createdAt: string | null;
+  updatedAt: string;
+  connectedAt: string | null;
+  lastSync: string | null;
+  disconnectedAt: string | null;
+  sync: {
+    state: "not_started" | "backfilling" | "live";
+    backfill: { state: "running" | "done"; chatsDone: number; messagesSeen: number; messagesImported: number; startedAt: string | null; completedAt: string | null } | null;
+  };
+}
+
+export interface Connection {
+  accountId: string;
+  accountIdentifier: string;
+  status: "pending";
+  qrCode: string;
+  qrSvg: string;
+  pairingCode: string | null;
+  expiresAt: string;
+}
+
+export interface Attendee {
+  attendeeId: string | null;
+  name: string | null;
+  providerId: string | null;
+  phone: string | null;
+}
+
+export interface Conversation {
+  id: string;
+  accountId: string | null;
+  name: string | null;
+  type: "single" | "group" | "channel";
+  attendees: Attendee[];
+  lastActivityAt: string;
+  lastMessageAt: string | null;
+  lastMessagePreview: string | null;
+  unreadCount: number;
+  messageCount: number;
+}
+
+export type MessageStatus = "received" | "pending" | "sent" | "delivered" | "read" | "failed";
+
+export interface Attachment {
+  id: string | null;
+  type: string | null;
+  fileName: string | null;
+  mimetype: string | null;
+  size: number | null;
+  unavailable: boolean;
+}
+
+export interface Message {
+  id: string;
+  conversationId: string | null;
+  sendId: string | null;
+  sender: { attendeeId: string | null; providerId: string | null; name: string | null; phone: string | null };
+  text: string | null;
+  attachments: Attachment[];
+  quoted: { messageId: string | null; text: string | null } | null;
+  reactions: { value: string; senderName: string | null; isSender: boolean }[];
+  sentAt: string;
+  isSender: boolean;
+  status: MessageStatus;
+  failure: { reason: string; detail: string | null } | null;
+  edited: boolean;
+  deleted: boolean;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface SendAnswer {
+  success: true;
+  messageId: string;
+  conversationId: string | null;
+  sendId: string;
+  status: string;
+  replayed: boolean;
+  message: Message | null;
+}
+
+export interface AuditEvent {
+  globalPosition: number;
+  transactionId: string;
+  streamId: string;
+  streamVersion: number;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recordedAt?: string;
+}
+
+export interface AuditEventPage {
+  items: AuditEvent[];
+  nextCursor: string | null;
+}
+
+export type AccountState = Record<string, unknown>;
+export type ConversationState = Record<string, unknown>;
+
+/** What `/api/events/stream` sends. */
+export type LiveEvent =
+  | { event: "account"; id: string; data: { type: string; account: Account } }
+  | { event: "conversation"; id: string; data: { type: string; conversation: Conversation } }
+  | { event: "message"; id: string; data: { type: string; message: Message; conversation: Conversation } };

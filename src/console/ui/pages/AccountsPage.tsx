@@ -1,0 +1,66 @@
+/**
+ * The accounts page: one `WhatsAppAccountCard` per account, kept current by
+ * the event stream, and the `WhatsAppAccountDialog` to link or reconnect.
+ */
+import { useCallback, useEffect, useState } from "react";
+import { type ApiClient, problemOf } from "../api-client";
+import { WhatsAppAccountCard } from "../components/WhatsAppAccountCard";
+import { WhatsAppAccountDialog } from "../components/WhatsAppAccountDialog";
+import { useLive } from "../live-context";
+import type { Account } from "../model";
+
+export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: boolean }) {
+  const [accounts, setAccounts] = useState<Account[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [dialog, setDialog] = useState<{ accountId?: string } | null>(null);
+
+  const upsert = useCallback((account: Account) => {
+    setAccounts((list) => {
+      const rest = (list ?? []).filter((a) => a.accountId !== account.accountId);
+      return [account, ...rest].sort((a, b) => (b.createdAt ?? "").localeCompare(a.createdAt ?? ""));
+    });
+  }, []);
+
+  useEffect(() => {
+    void (async () => {
+      const response = await client.api.unipile.account.$get({ query: {} }).catch(() => null);
+      if (!response) return setError("The service cannot be reached.");
+      if (!response.ok) return setError(await problemOf(response));
+      setAccounts((await response.json()).accounts);
+    })();
+  }, [client]);
+  useLive((event) => {
+    if (event.event === "account") upsert(event.data.account);
+  });
+
+  const visible = accounts ?? [];
+  return (
+    <section aria-labelledby="accounts-title" className="page">
+      <header className="page-head">
+        <h1 id="accounts-title">WhatsApp accounts</h1>
+        <button type="button" className="primary" onClick={() => setDialog({})}>Link a WhatsApp account</button>
+      </header>
+      {error && <p role="alert" className="error">{error}</p>}
+      {accounts === null && !error && <p className="muted">Loading accounts…</p>}
+      {accounts !== null && visible.length === 0 && (
+        <div className="empty">
+          <p><strong>No WhatsApp account yet.</strong></p>
+          <p>Link one: press “Link a WhatsApp account”, then scan the QR code with your phone{sandbox ? " (or simulate the scan: this service runs on the Unipile sandbox)" : ""}.</p>
+        </div>
+      )}
+      <div className="cards">
+        {visible.map((account) => (
+          <WhatsAppAccountCard key={account.accountId} client={client} account={account} onChange={upsert} onReconnect={(a) => setDialog({ accountId: a.accountId })} />
+        ))}
+      </div>
+      <WhatsAppAccountDialog
+        client={client}
+        open={dialog !== null}
+        accountId={dialog?.accountId}
+        sandbox={sandbox}
+        onClose={() => setDialog(null)}
+        onConnected={upsert}
+      />
+    </section>
+  );
+}
