@@ -97,6 +97,16 @@ const EnvSchema = z.object({
     SYNC_INTERVAL_MS: int(30000, 10),
     SYNC_OVERLAP_MS: int(5 * 60 * 1000, 0),
     SYNC_LEASE_MS: int(60000, 200),
+    NEXTAUTH_SECRET: optionalString,
+    AUTH_SECRET: optionalString,
+    AUTH_TRUSTED_ORIGINS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+        .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be comma-separated http(s) origins" })))
+        .optional(),
+    ),
     SYNC_CONCURRENCY: int(4, 1, 64),
     SYNC_MAX_BACKOFF_MS: int(5 * 60 * 1000, 10),
     SYNC_CATCH_UP_AFTER_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).optional()),
@@ -162,6 +172,8 @@ export interface Config {
     embedded: { dir: string; port: number };
   };
   auth: AuthConfig;
+  /** The web app's session cookie (NextAuth 4 / Auth.js 5): the secrets it is encrypted with, and origins trusted for CSRF. */
+  session: { secrets: string[]; trustedOrigins: string[] };
   unipile: {
     /** Unset: the Unipile sandbox runs beside the service and is used instead. */
     dsn?: string;
@@ -276,6 +288,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       embedded: { dir: e.EMBEDDED_POSTGRES_DIR, port: e.EMBEDDED_POSTGRES_PORT },
     },
     auth,
+    session: {
+      secrets: [e.NEXTAUTH_SECRET, e.AUTH_SECRET].filter((s): s is string => s !== undefined),
+      trustedOrigins: [...(e.AUTH_TRUSTED_ORIGINS ?? []), ...(e.PUBLIC_URL ? [e.PUBLIC_URL] : [])].map((url) => new URL(url).origin),
+    },
     unipile: {
       dsn: e.UNIPILE_DSN?.replace(/\/+$/, ""),
       accessToken: e.UNIPILE_ACCESS_TOKEN,

@@ -48,6 +48,7 @@ const AccountSyncSchema = z
 
 export const AccountSchema = z
   .object({
+    id: z.uuid().describe("The same as accountId (the CommSync app's field name)"),
     accountId: z.uuid().describe("Our id of the account"),
     userId: z.string(),
     provider: z.literal("whatsapp"),
@@ -70,6 +71,7 @@ export const AccountSchema = z
   .meta({ id: "Account" });
 
 const ConnectionSchema = z.object({
+  id: z.uuid().describe("The same as accountId"),
   accountId: z.uuid(),
   accountIdentifier: z.string(),
   status: z.literal("pending"),
@@ -97,6 +99,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function accountView(row: AccountRow): z.infer<typeof AccountSchema> {
   return {
+    id: row.id ?? "",
     accountId: row.id ?? "",
     userId: row.userId ?? "",
     provider: row.provider,
@@ -143,6 +146,7 @@ function syncView(row: AccountRow): z.infer<typeof AccountSyncSchema> {
 
 async function connectionView(attempt: ConnectionAttempt) {
   return {
+    id: attempt.accountId,
     accountId: attempt.accountId,
     accountIdentifier: attempt.unipileAccountId,
     status: "pending" as const,
