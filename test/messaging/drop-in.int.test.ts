@@ -8,7 +8,18 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { phoneJid } from "../../src/lib/phone";
 import { createHarness, type Harness } from "../support/harness";
 import { type CookieKind, SESSION_ENV, sessionCookie } from "../support/session-cookies";
-import { connectAccount, errorShape, type Json, newPhone, newUser, send } from "./support";
+import { waitFor } from "../sandbox/support";
+import { type ConnectedAccount, connectAccount as connect, errorShape, type Json, newPhone, newUser, send } from "./support";
+
+/** A connected account whose own number is known (fetched from Unipile right after the scan). */
+async function connectAccount(harness: Harness, userId?: string, phone?: string): Promise<ConnectedAccount> {
+  const account = await connect(harness, userId, phone);
+  await waitFor(async () => {
+    const { account: row } = (await (await harness.request(`/api/unipile/account?accountId=${account.accountId}`, { as: account.userId })).json()) as { account: Json };
+    return row.phoneNumber === account.phone;
+  }, 10000);
+  return account;
+}
 
 let h: Harness;
 beforeAll(async () => {

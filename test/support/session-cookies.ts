@@ -2,8 +2,14 @@
  * Real session cookies, made by the web app's own libraries: NextAuth 4
  * (`next-auth/jwt`) and Auth.js 5 (`@auth/core/jwt`).
  */
-import { encode as encodeAuthJs } from "@auth/core/jwt";
-import { encode as encodeNextAuth4 } from "next-auth/jwt";
+type Encode = (params: { token: Record<string, unknown>; secret: string; maxAge: number; salt?: string }) => Promise<string>;
+/**
+ * The libraries' `encode`, loaded without their types: those pull in DOM declarations
+ * (Next.js's, preact's JSX) that clash with Bun's under `tsc`.
+ */
+const load = async (specifier: string) => ((await import(specifier)) as { encode: Encode }).encode;
+const encodeNextAuth4 = await load("next-auth/jwt");
+const encodeAuthJs = await load("@auth/core/jwt");
 
 export const NEXTAUTH_TEST_SECRET = "nextauth-test-secret-0123456789abcdef";
 export const AUTHJS_TEST_SECRET = "authjs-test-secret-0123456789abcdef";
