@@ -38,11 +38,12 @@ export function createMessagingProjection(options: MessagingProjectionOptions = 
   const limit = options.heldConversations ?? 100_000;
   return {
     name: "messaging",
-    // 4: our reply reads the chat up to Unipile's time for it also when its echo came after Unipile's
+    // 5: a message we sent keeps its send's id after Unipile's answer and echo (version 4 moved it to
+    // the id derived from Unipile's); 4: our reply reads the chat up to Unipile's time for it also when its echo came after Unipile's
     // answer (version 3 left the mark at the request's time); 3: read marks stay on the conversation
     // (messages.seen no longer copies them); 2: chat descriptions (UnipileChatObserved) are applied,
     // version 1 dropped them.
-    version: 4,
+    version: 5,
     eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
     tables: MESSAGING_TABLES,
     // Read ranges and recounts walk a conversation's messages; owners find an account's conversations.
