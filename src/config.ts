@@ -75,6 +75,8 @@ const EnvSchema = z.object({
     PUBLIC_URL: optionalUrl,
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
+    SANDBOX_STATE_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/sandbox.json")),
+    UNIPILE_WEBHOOK_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/dev-webhook-secret")),
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
     JSON_MAX_DEPTH: int(64, 1, 10000),
     HTTP_MAX_HEADER_BYTES: int(16 * 1024, 1024, 1024 * 1024),
@@ -179,10 +181,17 @@ export interface Config {
     dsn?: string;
     accessToken?: string;
     webhookSecret?: string;
+    /** Outside production, without UNIPILE_WEBHOOK_SECRET: where the generated secret is kept. */
+    webhookSecretFile: string;
     timeoutMs: number;
     publicUrl?: string;
   };
-  sandbox: { port: number; accessToken?: string };
+  sandbox: {
+    port: number;
+    accessToken?: string;
+    /** Where the development sandbox keeps its state across restarts; null: in memory only. */
+    stateFile: string | null;
+  };
   http: {
     bodyLimitBytes: number;
     /** Body limit of POST /api/unipile/message (attachments). */
@@ -296,10 +305,11 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       dsn: e.UNIPILE_DSN?.replace(/\/+$/, ""),
       accessToken: e.UNIPILE_ACCESS_TOKEN,
       webhookSecret: e.UNIPILE_WEBHOOK_SECRET,
+      webhookSecretFile: e.UNIPILE_WEBHOOK_SECRET_FILE,
       timeoutMs: e.UNIPILE_TIMEOUT_MS,
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
-    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
+    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN, stateFile: e.SANDBOX_STATE_FILE === "off" ? null : e.SANDBOX_STATE_FILE },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT, jsonMaxDepth: e.JSON_MAX_DEPTH, maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES },
     live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {

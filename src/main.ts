@@ -12,6 +12,7 @@ import { developmentToken } from "./http/auth";
 import { startHttpServer } from "./http/server";
 import { formatDuration } from "./lib/duration";
 import { createLogger, type Logger, redactUrl } from "./logger";
+import { loadOrCreateDevSecret } from "./platform/dev-secret";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
 import { guardProcess } from "./platform/process-guard";
 import { startSandbox } from "./sandbox";
@@ -155,16 +156,28 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
 
 /** The configured Unipile, or (outside production) the sandbox started on SANDBOX_PORT. */
 async function resolveUnipile(config: Config, logger: Logger, cleanups: Cleanup[]) {
-  const webhookSecret = config.unipile.webhookSecret ?? Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+  const webhookSecret = config.unipile.webhookSecret ?? developmentWebhookSecret(config, logger);
   if (config.unipile.dsn && config.unipile.accessToken) {
     return { dsn: config.unipile.dsn, accessToken: config.unipile.accessToken, mode: "remote" as const, webhookSecret };
   }
   if (config.env === "production") throw new Error("UNIPILE_DSN is required in production");
   const accessToken = config.sandbox.accessToken ?? "sandbox-access-token";
-  const sandbox = await startSandbox({ port: config.sandbox.port, accessToken });
+  const stateFile = config.sandbox.stateFile ?? undefined;
+  const sandbox = await startSandbox({ port: config.sandbox.port, accessToken, ...(stateFile ? { stateFile } : {}) });
   cleanups.push({ name: "unipile sandbox", run: sandbox.stop });
-  logger.warn({ url: sandbox.url, controls: `${sandbox.url}/sandbox` }, "UNIPILE_DSN is not set: using the Unipile sandbox (sandbox mode)");
+  logger.warn(
+    { url: sandbox.url, controls: `${sandbox.url}/sandbox`, stateFile: stateFile ?? "in memory", restoredAccounts: sandbox.restoredAccounts },
+    "UNIPILE_DSN is not set: using the Unipile sandbox (sandbox mode)",
+  );
   return { dsn: sandbox.url, accessToken, mode: "sandbox" as const, webhookSecret };
+}
+
+/** Without UNIPILE_WEBHOOK_SECRET (outside production): a generated secret, kept in a file so restarts keep it. */
+function developmentWebhookSecret(config: Config, logger: Logger): string {
+  if (config.env === "production") throw new Error("UNIPILE_WEBHOOK_SECRET is required in production");
+  const secret = loadOrCreateDevSecret(config.unipile.webhookSecretFile);
+  logger.info({ file: config.unipile.webhookSecretFile }, "UNIPILE_WEBHOOK_SECRET is not set: using the generated webhook secret kept in this file");
+  return secret;
 }
 
 function summarise(report: { kept: unknown[]; created: unknown[]; deleted: unknown[] }) {

@@ -36,7 +36,7 @@ export function decide(command: AccountCommand, account: AccountRow | null): Res
     }
     case "DisconnectAccount": {
       if (account.userId !== command.userId) return err("ACCOUNT_NOT_FOUND");
-      if (account.status === "disconnected") return ok([]);
+      if (TERMINAL.includes(account.status)) return ok([]);
       return ok([
         {
           type: "AccountDisconnected",
