@@ -16,6 +16,7 @@ import { readAll } from "../event-store/read-all";
 import { keysOf } from "../messaging/evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "../messaging/events";
 import { messagingIds } from "../messaging/ids";
+import { IMPORT_EVENT_TYPES, importProgress } from "./import-progress";
 import { unipileMessageIdsOf } from "../messaging/message-aliases";
 import type { ConversationRow, MessageRow } from "../messaging/model";
 import { conversations, messages } from "../messaging/tables";
@@ -177,7 +178,8 @@ function itemOf(plan: Plan, rows: Awaited<ReturnType<typeof loadRows>>): FeedIte
   }
   const account = rows.accounts.get(plan.unipileAccountId);
   if (account && ACCOUNT_ITEM_TYPES.includes(plan.event.type)) {
-    return { id, event: "account", data: { type: plan.event.type, account: accountView(account) }, at, orderKey: `account:${account.unipileAccountId}` };
+    const progress = IMPORT_EVENT_TYPES.includes(plan.event.type) ? { progress: importProgress(plan.event.type, plan.event.data) } : {};
+    return { id, event: "account", data: { type: plan.event.type, account: accountView(account), ...progress }, at, orderKey: `account:${account.unipileAccountId}` };
   }
   return null;
 }

@@ -21,7 +21,10 @@ import type { ApiDocs } from "../http/openapi";
 import { validate } from "../http/validation";
 import type { Projection } from "../projections/projection";
 import type { ProjectionRunner } from "../projections/runner";
-import { decodePosition, projectedPosition, readFeed } from "./feed";
+import { decodePosition, FEED_EVENT_TYPES, HISTORY_IMPORT_EVENT_TYPES, projectedPosition, readFeed } from "./feed";
+import { createImportThrottle, shownOnStream } from "./import-progress";
+
+const STREAM_TYPES = [...FEED_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 
 export interface LiveOptions {
   sql: Sql;
@@ -107,16 +110,20 @@ export function registerLiveRoutes(app: Hono<AppEnv>, live: LiveStreams, authent
         let position: LogPosition | null = after ?? (await projectedPosition(sql, live.options.projections));
         await stream.writeSSE({ event: "ready", data: JSON.stringify({ resumedFrom: given ?? null }), retry: 2000 });
         let lastWrite = Date.now();
+        // A history import's progress, thinned; its messages are not pushed one by one (import-progress.ts).
+        const throttle = createImportThrottle();
         while (!ended && !stream.aborted) {
           pending = false;
           const upTo = await projectedPosition(sql, live.options.projections);
           let caughtUp = true;
           if (upTo && position) {
-            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500 });
+            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500, types: STREAM_TYPES, accept: shownOnStream });
             for (const item of page.items) {
-              if (ended || stream.aborted) break;
-              await stream.writeSSE({ id: item.id, event: item.event, data: JSON.stringify(item.data) });
-              lastWrite = Date.now();
+              for (const out of throttle(item)) {
+                if (ended || stream.aborted) break;
+                await stream.writeSSE({ id: out.id, event: out.event, data: JSON.stringify(out.data) });
+                lastWrite = Date.now();
+              }
             }
             position = page.position;
             caughtUp = page.caughtUp;
