@@ -307,7 +307,7 @@ function arrive(before: MessageRow | null, m: MessageFields, conv: ConversationR
     senderName: m.senderName ?? base.senderName ?? senderNameFrom(conv, m),
     senderPhone: m.senderPhone ?? base.senderPhone,
     text: deleted ? null : base.edited ? base.text : (m.text ?? base.text),
-    attachments: deleted ? [] : m.attachments.length > 0 ? m.attachments : base.attachments,
+    attachments: deleted ? [] : m.attachments.length > 0 ? keepFileNames(m.attachments, base.attachments) : base.attachments,
     quoted: m.quoted ? { ...m.quoted, unipileMessageId: base.quoted?.unipileMessageId ?? m.quoted.unipileMessageId } : base.quoted,
     reactions: base.reactions.length > 0 || m.reactions === null ? base.reactions : m.reactions,
     sentAt: m.sentAt,
@@ -342,6 +342,15 @@ function followUp(row: MessageRow, action: Extract<MessagingChange, { kind: "fol
       return unexpected;
     }
   }
+}
+
+/**
+ * Unipile names no file for images, videos and voice notes: the names we sent them under (the pending
+ * row's, in the same order) stay on the message Unipile echoes.
+ */
+function keepFileNames<A extends { fileName: string | null }>(incoming: A[], known: readonly { fileName: string | null }[]): A[] {
+  if (known.length !== incoming.length) return incoming;
+  return incoming.map((a, i) => (a.fileName === null && known[i]?.fileName ? { ...a, fileName: known[i].fileName } : a));
 }
 
 /** One reaction per person; an empty value takes it back. */
@@ -388,7 +397,7 @@ function mergeSend(pending: MessageRow | null, echo: MessageRow | null, id: stri
       sendId: pending?.sendId ?? echo.sendId,
       status: laterStatus(echo.status, "sent"),
       quoted: echo.quoted && pending?.quoted ? { ...echo.quoted, unipileMessageId: pending.quoted.unipileMessageId } : (echo.quoted ?? pending?.quoted ?? null),
-      attachments: echo.attachments.length > 0 ? echo.attachments : (pending?.attachments ?? []),
+      attachments: echo.attachments.length > 0 ? keepFileNames(echo.attachments, pending?.attachments ?? []) : (pending?.attachments ?? []),
       updatedAt: recordedAt,
     };
   }
