@@ -28,8 +28,10 @@ const ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256
 
 const EnvSchema = z.object({
     NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "test", "production"]).default("development")),
-    HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+    // Default: 127.0.0.1 in development (it prints a 30-day token), 0.0.0.0 otherwise.
+    HOST: optionalString,
     PORT: int(3000, 0, 65535),
+    LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(["auto", "json", "pretty"]).default("auto")),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -163,6 +165,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** auto: pretty in development on a terminal, JSON otherwise. */
+  logFormat: "auto" | "json" | "pretty";
   database: {
     /** Unset: the service starts an embedded Postgres (development only). */
     url?: string;
@@ -286,7 +290,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : { mode: "development", secretFile: e.AUTH_DEV_SECRET_FILE, algorithms: ["HS256"], ...jwtOptions };
   return Object.freeze({
     env: e.NODE_ENV,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === "development" ? "127.0.0.1" : "0.0.0.0"),
+    logFormat: e.LOG_FORMAT,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     database: {

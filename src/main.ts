@@ -11,7 +11,7 @@ import { createDeps } from "./deps";
 import { developmentToken } from "./http/auth";
 import { startHttpServer } from "./http/server";
 import { formatDuration } from "./lib/duration";
-import { createLogger, type Logger, redactUrl } from "./logger";
+import { createLogger, type Logger, logFormat, redactUrl } from "./logger";
 import { loadOrCreateDevSecret } from "./platform/dev-secret";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
 import { guardProcess } from "./platform/process-guard";
@@ -31,7 +31,7 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, pretty: logFormat(config.logFormat, config.env, process.stdout.isTTY === true) === "pretty" });
   const cleanups: Cleanup[] = [];
   let stopping = false;
   const shutdown = async (signal: string, exitCode = 0) => {
