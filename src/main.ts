@@ -14,13 +14,23 @@ import { formatDuration } from "./lib/duration";
 import { createLogger, type Logger, logFormat, redactUrl } from "./logger";
 import { loadOrCreateDevSecret } from "./platform/dev-secret";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
+import { answerHelp } from "./platform/help";
 import { guardProcess } from "./platform/process-guard";
 import { startSandbox } from "./sandbox";
 import { ensureWebhooks } from "./unipile/webhook-registration";
 
 type Cleanup = { name: string; run: () => Promise<unknown> };
 
+const USAGE = `usage: ./scripts/start   (or: bun run start, bun src/main.ts)
+
+Starts commsync-unipile. Configured by environment variables only (.env is read;
+every variable is listed and explained in .env.example). With none set it runs in
+development mode on http://127.0.0.1:3000: an embedded Postgres (.data/postgres),
+the Unipile sandbox (state in .data/sandbox.json), and a printed 30-day token.
+Ctrl-C or SIGTERM stops everything it started.`;
+
 async function main() {
+  answerHelp(USAGE);
   let config: Config;
   try {
     config = loadConfig(process.env);

@@ -107,6 +107,14 @@ describe("fields the app uses", () => {
     const connection = (await (await h.request("/api/unipile/connect-whatsapp", { method: "POST", as: account.userId })).json()) as Json;
     expect(connection.id).toBe(connection.accountId as string);
   });
+
+  test("the terminal QR code has an explicit white background (it scans on a dark terminal too)", async () => {
+    const connection = (await (await h.request("/api/unipile/connect-whatsapp", { method: "POST", as: newUser() })).json()) as { qrCodeTerminal: string };
+    const lines = connection.qrCodeTerminal.split("\n").filter((l) => l !== "");
+    // Every row sets white background and black foreground before drawing (ESC[47m, ESC[30m)
+    expect(lines.length).toBeGreaterThan(10);
+    for (const line of lines) expect(line).toContain("\x1b[47m\x1b[30m");
+  });
 });
 
 describe("the app's routes answer with a cookie as with a bearer token", () => {
