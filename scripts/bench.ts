@@ -50,6 +50,7 @@ import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { runMigrations } from "../src/db/migrate";
 import { signToken } from "../src/http/auth";
+import { answerHelp } from "../src/platform/help";
 import {
   type BenchChat,
   type BenchWorld,
@@ -89,6 +90,11 @@ const SIZES = {
 } as const;
 type SizeKey = keyof typeof SIZES;
 
+answerHelp(`usage: bun run bench [-- --smoke] [--only ingest,lag,replay,queries] [--<size> N]...
+
+The service's benchmark on this machine (loopback only): a fresh embedded Postgres, the
+sandbox and the service, each in its own process; figures as ratios to references run
+side by side. --smoke: a few hundred events per part. Sizes: ${Object.keys(SIZES).join(", ")}.`);
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {

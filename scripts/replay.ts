@@ -6,6 +6,7 @@
  *   bun run replay --verify
  */
 import { parseArgs } from "node:util";
+import { answerHelp } from "../src/platform/help";
 import { loadConfig } from "../src/config";
 import { createSql } from "../src/db/client";
 import { runMigrations } from "../src/db/migrate";
@@ -13,6 +14,13 @@ import { rebuildProjection, type ReplayProgress, verifyProjection } from "../src
 import { allProjections } from "../src/projections/registry";
 import { useEmbeddedPostgres } from "../src/platform/embedded-postgres";
 
+answerHelp(`usage: bun run replay [-- --projection <name>]... [--batch-size 2000]
+       bun run replay -- --verify [--projection <name>]...
+
+Rebuilds every projection (or the named ones) from the event log into scratch tables
+and swaps them in. --verify rebuilds beside the live tables and compares them row for
+row, printing the differences (exit 1 on any). Uses DATABASE_URL, or the embedded
+development Postgres when it is unset.`);
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {

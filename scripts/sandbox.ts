@@ -4,9 +4,16 @@
  * fixed development default printed at start-up.
  */
 import { loadConfig } from "../src/config";
+import { answerHelp } from "../src/platform/help";
 import { startSandbox } from "../src/sandbox";
 
 const DEFAULT_TOKEN = "sandbox-access-token";
+
+answerHelp(`usage: bun run sandbox
+
+Runs the Unipile sandbox alone on SANDBOX_PORT (13111), in memory. X-API-KEY:
+UNIPILE_ACCESS_TOKEN, else SANDBOX_ACCESS_TOKEN, else ${DEFAULT_TOKEN}.
+The emulated API is under /api/v1, the controls under /sandbox (see the README).`);
 
 const config = loadConfig(process.env);
 const accessToken = config.unipile.accessToken ?? config.sandbox.accessToken ?? DEFAULT_TOKEN;

@@ -7,12 +7,18 @@
  * lifetime than AUTH_MAX_TOKEN_AGE is refused, since the service would refuse the token.
  */
 import { parseArgs } from "node:util";
+import { answerHelp } from "../src/platform/help";
 import { loadConfig } from "../src/config";
 import { resolveAuth } from "../src/deps";
 import { signToken } from "../src/http/auth";
 import { formatDuration, parseDuration } from "../src/lib/duration";
 
 const USAGE = "usage: bun run token -- --sub <user id> [--role auditor] [--expires 12h]";
+answerHelp(`${USAGE}
+
+Signs a bearer token with AUTH_JWT_SECRET, or the development secret
+(AUTH_DEV_SECRET_FILE) when none is configured. --expires defaults to 12h and may not
+pass AUTH_MAX_TOKEN_AGE.`);
 const { values } = parseArgs({
   args: process.argv.slice(2).filter((a) => a !== "--"),
   options: {

@@ -7,7 +7,14 @@
  */
 import { loadConfig } from "../src/config";
 import { startEmbeddedPostgres } from "../src/platform/embedded-postgres";
+import { answerHelp } from "../src/platform/help";
 
+// Only before "--": after it, --help belongs to the command.
+const ownArgs = process.argv.indexOf("--") >= 0 ? process.argv.slice(2, process.argv.indexOf("--")) : process.argv.slice(2, 3);
+answerHelp(`usage: bun scripts/with-postgres.ts -- <command> [args...]
+
+Runs the command with DATABASE_URL set: the configured server, or an embedded
+Postgres started for the run (.data/postgres-test, port 54330) and stopped after it.`, ownArgs);
 const separator = process.argv.indexOf("--");
 // Bun may consume the "--" itself, so everything after the script is the command.
 const command = separator >= 0 ? process.argv.slice(separator + 1) : process.argv.slice(2);

@@ -29,8 +29,10 @@ const ALGORITHMS = ["HS256", "HS384", "HS512", "RS256", "RS384", "RS512", "PS256
 
 const EnvSchema = z.object({
     NODE_ENV: z.preprocess(emptyToUndefined, z.enum(["development", "test", "production"]).default("development")),
-    HOST: z.preprocess(emptyToUndefined, z.string().default("0.0.0.0")),
+    // Default: 127.0.0.1 in development (it prints a 30-day token), 0.0.0.0 otherwise.
+    HOST: optionalString,
     PORT: int(3000, 0, 65535),
+    LOG_FORMAT: z.preprocess(emptyToUndefined, z.enum(["auto", "json", "pretty"]).default("auto")),
     LOG_LEVEL: z.preprocess(
       emptyToUndefined,
       z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
@@ -84,6 +86,8 @@ const EnvSchema = z.object({
     ),
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
+    SANDBOX_STATE_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/sandbox.json")),
+    UNIPILE_WEBHOOK_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/dev-webhook-secret")),
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
     JSON_MAX_DEPTH: int(64, 1, 10000),
     HTTP_MAX_HEADER_BYTES: int(16 * 1024, 1024, 1024 * 1024),
@@ -106,6 +110,16 @@ const EnvSchema = z.object({
     SYNC_INTERVAL_MS: int(30000, 10),
     SYNC_OVERLAP_MS: int(5 * 60 * 1000, 0),
     SYNC_LEASE_MS: int(60000, 200),
+    NEXTAUTH_SECRET: optionalString,
+    AUTH_SECRET: optionalString,
+    AUTH_TRUSTED_ORIGINS: z.preprocess(
+      emptyToUndefined,
+      z
+        .string()
+        .transform((v) => v.split(",").map((o) => o.trim()).filter(Boolean))
+        .pipe(z.array(z.url({ protocol: /^https?$/, error: "must be comma-separated http(s) origins" })))
+        .optional(),
+    ),
     SYNC_CONCURRENCY: int(4, 1, 64),
     SYNC_MAX_BACKOFF_MS: int(5 * 60 * 1000, 10),
     SYNC_CATCH_UP_AFTER_MS: z.preprocess(emptyToUndefined, z.coerce.number().int().min(10).optional()),
@@ -161,6 +175,8 @@ export interface Config {
   host: string;
   port: number;
   logLevel: string;
+  /** auto: pretty in development on a terminal, JSON otherwise. */
+  logFormat: "auto" | "json" | "pretty";
   database: {
     /** Unset: the service starts an embedded Postgres (development only). */
     url?: string;
@@ -172,15 +188,24 @@ export interface Config {
     embedded: { dir: string; port: number };
   };
   auth: AuthConfig;
+  /** The web app's session cookie (NextAuth 4 / Auth.js 5): the secrets it is encrypted with, and origins trusted for CSRF. */
+  session: { secrets: string[]; trustedOrigins: string[] };
   unipile: {
     /** Unset: the Unipile sandbox runs beside the service and is used instead. */
     dsn?: string;
     accessToken?: string;
     webhookSecret?: string;
+    /** Outside production, without UNIPILE_WEBHOOK_SECRET: where the generated secret is kept. */
+    webhookSecretFile: string;
     timeoutMs: number;
     publicUrl?: string;
   };
-  sandbox: { port: number; accessToken?: string };
+  sandbox: {
+    port: number;
+    accessToken?: string;
+    /** Where the development sandbox keeps its state across restarts; null: in memory only. */
+    stateFile: string | null;
+  };
   http: {
     bodyLimitBytes: number;
     /** Body limit of POST /api/unipile/message (attachments). */
@@ -279,7 +304,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       : { mode: "development", secretFile: e.AUTH_DEV_SECRET_FILE, algorithms: ["HS256"], ...jwtOptions };
   return Object.freeze({
     env: e.NODE_ENV,
-    host: e.HOST,
+    host: e.HOST ?? (e.NODE_ENV === "development" ? "127.0.0.1" : "0.0.0.0"),
+    logFormat: e.LOG_FORMAT,
     port: e.PORT,
     logLevel: e.LOG_LEVEL,
     database: {
@@ -290,14 +316,19 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       embedded: { dir: e.EMBEDDED_POSTGRES_DIR, port: e.EMBEDDED_POSTGRES_PORT },
     },
     auth,
+    session: {
+      secrets: [e.NEXTAUTH_SECRET, e.AUTH_SECRET].filter((s): s is string => s !== undefined),
+      trustedOrigins: [...(e.AUTH_TRUSTED_ORIGINS ?? []), ...(e.PUBLIC_URL ? [e.PUBLIC_URL] : [])].map((url) => new URL(url).origin),
+    },
     unipile: {
       dsn: e.UNIPILE_DSN?.replace(/\/+$/, ""),
       accessToken: e.UNIPILE_ACCESS_TOKEN,
       webhookSecret: e.UNIPILE_WEBHOOK_SECRET,
+      webhookSecretFile: e.UNIPILE_WEBHOOK_SECRET_FILE,
       timeoutMs: e.UNIPILE_TIMEOUT_MS,
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
-    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN },
+    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN, stateFile: e.SANDBOX_STATE_FILE === "off" ? null : e.SANDBOX_STATE_FILE },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT, jsonMaxDepth: e.JSON_MAX_DEPTH, maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES, corsOrigins: e.CORS_ORIGINS ?? [] },
     live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {

@@ -13,6 +13,7 @@ import { createSql, type Sql } from "./db/client";
 import { expectedMigrationCount } from "./db/migrate";
 import { createEventStore, type EventStore } from "./event-store";
 import { type Authenticator, createAuthenticator, type VerifiedAuthConfig } from "./http/auth";
+import { createSessionCookieAuth } from "./http/session-cookie";
 import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
 import { randomIds, systemClock } from "./platform/system";
@@ -179,7 +180,7 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     projections,
     runner,
     auth,
-    authenticator: createAuthenticator(auth),
+    authenticator: createAuthenticator(auth, config.session.secrets.length > 0 ? { cookies: createSessionCookieAuth(config.session.secrets), trustedOrigins: config.session.trustedOrigins } : undefined),
     clock,
     ids,
     expectedMigrations: expectedMigrationCount(),

@@ -5,6 +5,7 @@
  */
 import pino from "pino";
 import type { Logger } from "pino";
+import { prettyFactory } from "pino-pretty";
 
 export type { Logger };
 
@@ -31,8 +32,17 @@ export const REDACTED_PATHS = [
   "*.databaseUrl",
 ];
 
-/** Creates the root logger; `destination` lets tests capture the output. */
-export function createLogger(options: { level: string }, destination?: pino.DestinationStream): Logger {
+/**
+ * Creates the root logger; `destination` lets tests capture the output. `pretty`: human-readable lines
+ * (pino-pretty, in the process) instead of JSON, for a developer's terminal (see `logFormat`).
+ */
+export function createLogger(options: { level: string; pretty?: boolean }, destination?: pino.DestinationStream): Logger {
+  let out = destination;
+  if (options.pretty) {
+    const prettify = prettyFactory({ colorize: destination === undefined && process.stdout.isTTY === true, translateTime: "SYS:HH:MM:ss.l", ignore: "pid,hostname,service" });
+    const target = destination ?? pino.destination({ dest: 1, sync: true });
+    out = { write: (line: string) => void target.write(prettify(line)) };
+  }
   return pino(
     {
       level: options.level,
@@ -40,8 +50,17 @@ export function createLogger(options: { level: string }, destination?: pino.Dest
       redact: { paths: REDACTED_PATHS, censor: "[redacted]" },
       timestamp: pino.stdTimeFunctions.isoTime,
     },
-    destination,
+    out,
   );
+}
+
+/**
+ * Human-readable logs or JSON: LOG_FORMAT `pretty` or `json`; `auto` (the default) is pretty in
+ * development on a terminal, JSON otherwise (pipes, files, log collectors, production).
+ */
+export function logFormat(setting: "auto" | "json" | "pretty", env: string, stdoutIsTty: boolean): "json" | "pretty" {
+  if (setting !== "auto") return setting;
+  return env === "development" && stdoutIsTty ? "pretty" : "json";
 }
 
 /** Hides the password of a connection string for logs. */

@@ -11,15 +11,26 @@ import { createDeps } from "./deps";
 import { developmentToken } from "./http/auth";
 import { startHttpServer } from "./http/server";
 import { formatDuration } from "./lib/duration";
-import { createLogger, type Logger, redactUrl } from "./logger";
+import { createLogger, type Logger, logFormat, redactUrl } from "./logger";
+import { loadOrCreateDevSecret } from "./platform/dev-secret";
 import { startEmbeddedPostgres } from "./platform/embedded-postgres";
+import { answerHelp } from "./platform/help";
 import { guardProcess } from "./platform/process-guard";
 import { startSandbox } from "./sandbox";
 import { ensureWebhooks } from "./unipile/webhook-registration";
 
 type Cleanup = { name: string; run: () => Promise<unknown> };
 
+const USAGE = `usage: ./scripts/start   (or: bun run start, bun src/main.ts)
+
+Starts commsync-unipile. Configured by environment variables only (.env is read;
+every variable is listed and explained in .env.example). With none set it runs in
+development mode on http://127.0.0.1:3000: an embedded Postgres (.data/postgres),
+the Unipile sandbox (state in .data/sandbox.json), and a printed 30-day token.
+Ctrl-C or SIGTERM stops everything it started.`;
+
 async function main() {
+  answerHelp(USAGE);
   let config: Config;
   try {
     config = loadConfig(process.env);
@@ -30,7 +41,7 @@ async function main() {
     }
     throw error;
   }
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ level: config.logLevel, pretty: logFormat(config.logFormat, config.env, process.stdout.isTTY === true) === "pretty" });
   const cleanups: Cleanup[] = [];
   let stopping = false;
   const shutdown = async (signal: string, exitCode = 0) => {
@@ -155,16 +166,28 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
 
 /** The configured Unipile, or (outside production) the sandbox started on SANDBOX_PORT. */
 async function resolveUnipile(config: Config, logger: Logger, cleanups: Cleanup[]) {
-  const webhookSecret = config.unipile.webhookSecret ?? Buffer.from(crypto.getRandomValues(new Uint8Array(24))).toString("base64url");
+  const webhookSecret = config.unipile.webhookSecret ?? developmentWebhookSecret(config, logger);
   if (config.unipile.dsn && config.unipile.accessToken) {
     return { dsn: config.unipile.dsn, accessToken: config.unipile.accessToken, mode: "remote" as const, webhookSecret };
   }
   if (config.env === "production") throw new Error("UNIPILE_DSN is required in production");
   const accessToken = config.sandbox.accessToken ?? "sandbox-access-token";
-  const sandbox = await startSandbox({ port: config.sandbox.port, accessToken });
+  const stateFile = config.sandbox.stateFile ?? undefined;
+  const sandbox = await startSandbox({ port: config.sandbox.port, accessToken, ...(stateFile ? { stateFile } : {}) });
   cleanups.push({ name: "unipile sandbox", run: sandbox.stop });
-  logger.warn({ url: sandbox.url, controls: `${sandbox.url}/sandbox` }, "UNIPILE_DSN is not set: using the Unipile sandbox (sandbox mode)");
+  logger.warn(
+    { url: sandbox.url, controls: `${sandbox.url}/sandbox`, stateFile: stateFile ?? "in memory", restoredAccounts: sandbox.restoredAccounts },
+    "UNIPILE_DSN is not set: using the Unipile sandbox (sandbox mode)",
+  );
   return { dsn: sandbox.url, accessToken, mode: "sandbox" as const, webhookSecret };
+}
+
+/** Without UNIPILE_WEBHOOK_SECRET (outside production): a generated secret, kept in a file so restarts keep it. */
+function developmentWebhookSecret(config: Config, logger: Logger): string {
+  if (config.env === "production") throw new Error("UNIPILE_WEBHOOK_SECRET is required in production");
+  const secret = loadOrCreateDevSecret(config.unipile.webhookSecretFile);
+  logger.info({ file: config.unipile.webhookSecretFile }, "UNIPILE_WEBHOOK_SECRET is not set: using the generated webhook secret kept in this file");
+  return secret;
 }
 
 function summarise(report: { kept: unknown[]; created: unknown[]; deleted: unknown[] }) {

@@ -134,7 +134,7 @@ export function evolveAccount(current: AccountRow | null, event: AccountEvent): 
       if (ended) return { ...row, unipileStatus, updatedAt: at };
       const status = statusFromUnipile(unipileStatus);
       const next = status
-        ? withStatus(row, status, unipileStatus, at)
+        ? withStatus(row, status, event.data.reason ?? unipileStatus, at)
         : { ...row, statusReason: `unknown Unipile status ${unipileStatus}`, updatedAt: at };
       return {
         ...next,

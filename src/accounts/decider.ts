@@ -36,6 +36,9 @@ export function decide(command: AccountCommand, account: AccountRow | null): Res
     }
     case "DisconnectAccount": {
       if (account.userId !== command.userId) return err("ACCOUNT_NOT_FOUND");
+      // A DELETED webhook may overtake the user's own disconnect (Unipile reports the deletion it asked for):
+      // the account is then recorded disconnected as asked. A DELETE on an account deleted before is
+      // answered by the service without asking Unipile (service.ts).
       if (account.status === "disconnected") return ok([]);
       return ok([
         {

@@ -41,6 +41,8 @@ export interface AccountStatusReported {
     at: string;
     /** What Unipile sent, as received. */
     raw: unknown;
+    /** Why the status was recorded, when Unipile's word alone does not say (a drift check's 404). */
+    reason?: string;
   };
 }
 

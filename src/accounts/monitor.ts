@@ -17,7 +17,7 @@ import type { UnipileGateway } from "../unipile/gateway";
 import type { AccountRow } from "./account-evolve";
 import { getAccountByUnipileId, listAccountsToCheck, listExpiredAttempts } from "./queries";
 import type { AccountsService } from "./service";
-import { statusFromUnipile } from "./status-mapping";
+import { statusFromUnipile, TERMINAL } from "./status-mapping";
 
 const MONITOR_LOCK = 7_304_118_002;
 
@@ -77,7 +77,8 @@ export function createAccountMonitor(options: AccountMonitorOptions) {
     const metadata = { source: "poll" as const, actor: "system", receivedAt: clock.now().toISOString() };
     if (!result.ok) {
       if (options.status && result.error.kind === "http" && result.error.status === 404) {
-        await accounts.recordStatus({ unipileAccountId: row.unipileAccountId, unipileStatus: "DELETED", via: "poll", raw: result.error, metadata });
+        const reason = `drift check: Unipile answered 404 to GET /accounts/${row.unipileAccountId} (it no longer has the account)`;
+        await accounts.recordStatus({ unipileAccountId: row.unipileAccountId, unipileStatus: "DELETED", via: "poll", raw: result.error, metadata, reason });
       } else {
         logger.warn({ account: row.unipileAccountId, failure: result.error }, "account status check failed");
       }
@@ -125,7 +126,8 @@ export function createAccountMonitor(options: AccountMonitorOptions) {
       void track(
         (async () => {
           const row = await getAccountByUnipileId(sql, unipileAccountId);
-          if (row?.userId) await check(row, { status: false });
+          // A deleted or disconnected account is gone at Unipile: nothing to fetch (its 404 is no news).
+          if (row?.userId && !TERMINAL.includes(row.status)) await check(row, { status: false });
         })().catch((error) => logger.warn({ ...failureLog(error).fields, account: unipileAccountId }, "account check failed")),
       );
     },

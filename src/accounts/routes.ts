@@ -48,6 +48,7 @@ const AccountSyncSchema = z
 
 export const AccountSchema = z
   .object({
+    id: z.uuid().describe("The same as accountId (the CommSync app's field name)"),
     accountId: z.uuid().describe("Our id of the account"),
     userId: z.string(),
     provider: z.literal("whatsapp"),
@@ -70,10 +71,12 @@ export const AccountSchema = z
   .meta({ id: "Account" });
 
 const ConnectionSchema = z.object({
+  id: z.uuid().describe("The same as accountId"),
   accountId: z.uuid(),
   accountIdentifier: z.string(),
   status: z.literal("pending"),
   qrCodeString: z.string().describe("The QR code drawn with text characters"),
+  qrCodeTerminal: z.string().describe("The QR code for a terminal: ANSI colours, dark modules on an explicit white background, so it scans on a dark terminal too"),
   qrCode: z.string().describe("The raw WhatsApp pairing payload, to render as a QR code"),
   qrSvg: z.string().describe("The QR code as an SVG image"),
   pairingCode: z.string().nullable().describe("With pairingPhoneNumber: the code to type in WhatsApp"),
@@ -97,6 +100,7 @@ const iso = (d: Date | null) => (d ? d.toISOString() : null);
 
 export function accountView(row: AccountRow): z.infer<typeof AccountSchema> {
   return {
+    id: row.id ?? "",
     accountId: row.id ?? "",
     userId: row.userId ?? "",
     provider: row.provider,
@@ -143,10 +147,12 @@ function syncView(row: AccountRow): z.infer<typeof AccountSyncSchema> {
 
 async function connectionView(attempt: ConnectionAttempt) {
   return {
+    id: attempt.accountId,
     accountId: attempt.accountId,
     accountIdentifier: attempt.unipileAccountId,
     status: "pending" as const,
     qrCodeString: await QRCode.toString(attempt.qrCode),
+    qrCodeTerminal: await QRCode.toString(attempt.qrCode, { type: "terminal", small: true }),
     qrCode: attempt.qrCode,
     qrSvg: await QRCode.toString(attempt.qrCode, { type: "svg" }),
     pairingCode: attempt.pairingCode,

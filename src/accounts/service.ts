@@ -19,6 +19,7 @@ import type { AccountRow } from "./account-evolve";
 import { type AccountCommand, type AccountError, decide, foldAccount } from "./decider";
 import { type AccountEvent, accountStream, isAccountEvent, type StatusChannel } from "./events";
 import { getAccountForUser } from "./queries";
+import { TERMINAL } from "./status-mapping";
 
 export interface AccountsDeps {
   sql: Sql;
@@ -137,7 +138,8 @@ export function createAccountsService(deps: AccountsDeps) {
     async disconnect(actor: Actor, accountId: string): Promise<Result<{ alreadyDisconnected: boolean }, AccountsFailure>> {
       const account = await getAccountForUser(deps.sql, accountId, actor.userId);
       if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
-      if (account.status === "disconnected") return ok({ alreadyDisconnected: true });
+      // Disconnected, or deleted at Unipile: already gone, and it stays as it is.
+      if (TERMINAL.includes(account.status)) return ok({ alreadyDisconnected: true });
       const deleted = await gateway.deleteAccount(account.unipileAccountId);
       const gone = !deleted.ok && deleted.error.kind === "http" && deleted.error.status === 404;
       if (!deleted.ok && !gone) return err({ code: "UPSTREAM", failure: deleted.error });
@@ -164,6 +166,7 @@ export function createAccountsService(deps: AccountsDeps) {
       raw: unknown;
       metadata: EventMetadata;
       received?: NewEvent["received"];
+      reason?: string;
     }) {
       const streamId = accountStream(input.unipileAccountId);
       // Looked up as the log stores ids and statuses (a NUL or lone surrogate from Unipile included).
@@ -173,8 +176,11 @@ export function createAccountsService(deps: AccountsDeps) {
         order by stream_version desc limit 1
       `;
       const last = previous[0];
+      // SYNC_SUCCESS again means new history at Unipile (an import follows), not a retried delivery: never
+      // merged with the previous one (a retry of it costs one more import, which finds nothing new).
+      const sameAsLast = last?.status === storableText(input.unipileStatus) && input.unipileStatus.toUpperCase() !== "SYNC_SUCCESS";
       const dedupeKey =
-        last?.dedupe_key && last.status === storableText(input.unipileStatus)
+        last?.dedupe_key && sameAsLast
           ? last.dedupe_key
           : `account-status:${input.unipileAccountId}:after:${last?.global_position ?? 0}:${input.unipileStatus}`;
       const [result] = await eventStore.appendFacts([
@@ -187,6 +193,7 @@ export function createAccountsService(deps: AccountsDeps) {
             via: input.via,
             at: clock.now().toISOString(),
             raw: input.raw,
+            ...(input.reason ? { reason: input.reason } : {}),
           } satisfies AccountEvent["data"],
           metadata: input.metadata,
           dedupeKey,
@@ -219,6 +226,8 @@ export function createAccountsService(deps: AccountsDeps) {
         { type: "ExpireConnectionAttempt", at: clock.now() },
         { source: "system", actor: "system", receivedAt: clock.now().toISOString() },
       );
+      // The attempt stays at Unipile: `reconnect` asks it for a new QR code. A late scan of the old one is
+      // accepted, and visible: its status webhooks move the account from expired to connected.
       return handled.ok && handled.value.appended;
     },
   };

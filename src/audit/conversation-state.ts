@@ -54,7 +54,7 @@ export async function conversationStateAt(sql: Queryable, unipileChatId: string,
   const byPosition = new Map<number, RecordedEvent>();
   for (const e of [...chatEvents, ...sendEvents, ...owners]) byPosition.set(e.globalPosition, e);
   const events = [...byPosition.values()].sort(compareLogPositions);
-  const state: MessagingState = { conversations: new Map(), messages: new Map(), owners: new Map() };
+  const state: MessagingState = { conversations: new Map(), messages: new Map(), owners: new Map(), aliases: new Map() };
   foldMessaging(state, events.flatMap((e) => translateEvent(e).map((change) => ({ change, recordedAt: e.recordedAt }))), messagingIds);
 
   const folded = state.conversations.get(unipileChatId);

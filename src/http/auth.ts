@@ -5,13 +5,17 @@
  * confusion are refused), optional issuer and audience, and bounded times
  * (`exp` required, `iat` not in the future, a lifetime within
  * `maxTokenAgeSeconds`: see token-times.ts). `sub` is the user id; a `roles`
- * claim (array or space-separated string) may hold `auditor`.
+ * claim (array or space-separated string) may hold `auditor`. With
+ * NEXTAUTH_SECRET / AUTH_SECRET set, the web app's session cookie is accepted
+ * too (session-cookie.ts), with a CSRF check (cross-site.ts).
  */
 import type { MiddlewareHandler } from "hono";
 import { createRemoteJWKSet, type JWTPayload, jwtVerify, SignJWT } from "jose";
 import { type AuthConfig, DEVELOPMENT_MAX_TOKEN_AGE_SECONDS } from "../config";
 import type { AppEnv, Principal } from "./app-env";
 import { ApiError } from "./errors";
+import { crossSiteProblem } from "./cross-site";
+import type { SessionCookieAuth } from "./session-cookie";
 import { tokenTimesProblem } from "./token-times";
 
 /** The configured authentication, a development secret resolved to a secret (deps.ts). */
@@ -20,15 +24,18 @@ export type VerifiedAuthConfig = Exclude<AuthConfig, { mode: "development" }>;
 export interface Authenticator {
   /** Resolves the caller, or throws `ApiError("UNAUTHENTICATED")`. */
   authenticate(token: string): Promise<Principal>;
+  /** The web app's session cookie, when NEXTAUTH_SECRET / AUTH_SECRET is set. */
+  session?: { cookies: SessionCookieAuth; trustedOrigins: readonly string[] };
 }
 
 const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer error="invalid_token"' };
 
-export function createAuthenticator(config: VerifiedAuthConfig): Authenticator {
+export function createAuthenticator(config: VerifiedAuthConfig, session?: Authenticator["session"]): Authenticator {
   const key =
     config.mode === "secret" ? new TextEncoder().encode(config.secret) : createRemoteJWKSet(new URL(config.jwksUrl));
   const options = { algorithms: config.algorithms, issuer: config.issuer, audience: config.audience };
   return {
+    ...(session ? { session } : {}),
     async authenticate(token) {
       let payload: JWTPayload;
       try {
@@ -69,19 +76,39 @@ function readRoles(claim: unknown): string[] {
   return [];
 }
 
-/** Requires `Authorization: Bearer <jwt>` and sets `c.var.principal`. */
+/**
+ * Requires `Authorization: Bearer <jwt>` (or, without that header, the web
+ * app's session cookie when configured) and sets `c.var.principal`.
+ */
 export function requireAuth(authenticator: Authenticator): MiddlewareHandler<AppEnv> {
   return async (c, next) => {
     const header = c.req.header("authorization") ?? "";
     const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+    if (!match?.[1] && header === "" && authenticator.session) {
+      const principal = await sessionPrincipal(authenticator.session, c.req);
+      if (principal) {
+        c.set("principal", principal);
+        return next();
+      }
+    }
     if (!match?.[1]) {
-      throw new ApiError("UNAUTHENTICATED", "A bearer token is required (Authorization: Bearer <jwt>).", undefined, {
+      throw new ApiError("UNAUTHENTICATED", `A bearer token is required (Authorization: Bearer <jwt>)${authenticator.session ? ", or the web app's session cookie" : ""}.`, undefined, {
         "WWW-Authenticate": "Bearer",
       });
     }
     c.set("principal", await authenticator.authenticate(match[1]));
     await next();
   };
+}
+
+/** The caller of a request's session cookie (CSRF-checked); null without one. */
+async function sessionPrincipal(session: NonNullable<Authenticator["session"]>, req: { method: string; url: string; header(name: string): string | undefined }) {
+  const found = await session.cookies.authenticate(req.header("cookie"));
+  if (found === null) return null;
+  if ("problem" in found) throw new ApiError("UNAUTHENTICATED", found.problem, undefined, { "WWW-Authenticate": "Bearer" });
+  const crossSite = crossSiteProblem(req, session.trustedOrigins);
+  if (crossSite) throw new ApiError("CROSS_SITE_REQUEST", crossSite);
+  return found;
 }
 
 /** Requires a role on the authenticated caller (403 otherwise). */

@@ -16,6 +16,8 @@ import { readAll } from "../event-store/read-all";
 import { keysOf } from "../messaging/evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "../messaging/events";
 import { messagingIds } from "../messaging/ids";
+import { IMPORT_EVENT_TYPES, importProgress } from "./import-progress";
+import { unipileMessageIdsOf } from "../messaging/message-aliases";
 import type { ConversationRow, MessageRow } from "../messaging/model";
 import { conversations, messages } from "../messaging/tables";
 import { translateEvent } from "../messaging/translate";
@@ -113,6 +115,8 @@ export async function readFeed(sql: Sql, options: ReadFeedOptions): Promise<{ it
 interface Plan {
   event: RecordedEvent;
   messageIds: string[];
+  /** Unipile's ids of the messages: a message we sent keeps its send's id, not the one derived from these. */
+  unipileMessageIds: string[];
   chatIds: string[];
   unipileAccountId: string;
 }
@@ -126,20 +130,30 @@ function planOf(event: RecordedEvent): Plan {
     messageIds.push(...keys.messages);
     chatIds.push(...keys.chats);
   }
-  return { event, messageIds, chatIds, unipileAccountId: accountOf(event) as string };
+  const unipileMessageIds = changes.flatMap(unipileMessageIdsOf);
+  return { event, messageIds, unipileMessageIds, chatIds, unipileAccountId: accountOf(event) as string };
 }
 
 async function loadRows(sql: Sql, userId: string, plans: Plan[]) {
   const messageIds = [...new Set(plans.flatMap((p) => p.messageIds))];
+  const unipileMessageIds = [...new Set(plans.flatMap((p) => p.unipileMessageIds))];
   const chatIds = [...new Set(plans.flatMap((p) => p.chatIds))];
   const accountIds = [...new Set(plans.map((p) => p.unipileAccountId))];
   const [m, c, a] = await Promise.all([
-    messageIds.length ? sql<Raw[]>`select * from messages where id = any(${messageIds}::uuid[]) and arrived` : Promise.resolve([] as Raw[]),
+    messageIds.length
+      ? sql<Raw[]>`select * from messages where (id = any(${messageIds}::uuid[]) or unipile_message_id = any(${unipileMessageIds})) and arrived`
+      : Promise.resolve([] as Raw[]),
     chatIds.length ? sql<Raw[]>`select * from conversations where unipile_chat_id = any(${chatIds}) and user_id = ${userId}` : Promise.resolve([] as Raw[]),
     sql<Raw[]>`select * from accounts where unipile_account_id = any(${accountIds}) and user_id = ${userId}`,
   ]);
+  const messageRows = m.map((r) => messageMapper.fromDb(r) as MessageRow);
+  // A send's outcome names no chat (a failure, a new chat): its message's conversation is read by id.
+  const loadedChats = new Set(c.map((r) => r.id as string));
+  const missing = [...new Set(messageRows.map((row) => row.conversationId).filter((id): id is string => id !== null && !loadedChats.has(id)))];
+  if (missing.length > 0) c.push(...(await sql<Raw[]>`select * from conversations where id = any(${missing}::uuid[]) and user_id = ${userId}`));
   return {
-    messages: new Map(m.map((r) => { const row = messageMapper.fromDb(r) as MessageRow; return [row.id, row]; })),
+    messages: new Map(messageRows.map((row) => [row.id, row])),
+    byUnipileId: new Map(messageRows.flatMap((row) => (row.unipileMessageId ? [[row.unipileMessageId, row] as const] : []))),
     conversations: new Map(c.map((r) => { const row = conversationMapper.fromDb(r) as ConversationRow; return [row.unipileChatId, row]; })),
     accounts: new Map(a.map((r) => { const row = accountMapper.fromDb(r) as AccountRow; return [row.unipileAccountId, row]; })),
   };
@@ -149,7 +163,9 @@ function itemOf(plan: Plan, rows: Awaited<ReturnType<typeof loadRows>>): FeedIte
   const id = encodePosition(plan.event);
   const at = plan.event.recordedAt.toISOString();
   const webhookEvent = (plan.event.data as { raw?: { event?: unknown } } | null)?.raw?.event;
-  const message = plan.messageIds.map((m) => rows.messages.get(m)).filter((m): m is MessageRow => m !== undefined).at(-1);
+  const message = [...plan.unipileMessageIds.map((u) => rows.byUnipileId.get(u)), ...plan.messageIds.map((m) => rows.messages.get(m))]
+    .filter((m): m is MessageRow => m !== undefined)
+    .at(-1);
   const conversation = plan.chatIds.map((c) => rows.conversations.get(c)).find((c) => c !== undefined) ?? null;
   if (message) {
     const conv = conversation ?? [...rows.conversations.values()].find((c) => c.id === message.conversationId) ?? null;
@@ -162,7 +178,8 @@ function itemOf(plan: Plan, rows: Awaited<ReturnType<typeof loadRows>>): FeedIte
   }
   const account = rows.accounts.get(plan.unipileAccountId);
   if (account && ACCOUNT_ITEM_TYPES.includes(plan.event.type)) {
-    return { id, event: "account", data: { type: plan.event.type, account: accountView(account) }, at, orderKey: `account:${account.unipileAccountId}` };
+    const progress = IMPORT_EVENT_TYPES.includes(plan.event.type) ? { progress: importProgress(plan.event.type, plan.event.data) } : {};
+    return { id, event: "account", data: { type: plan.event.type, account: accountView(account), ...progress }, at, orderKey: `account:${account.unipileAccountId}` };
   }
   return null;
 }

@@ -24,6 +24,9 @@ import { apiApp, BEARER, ERRORS } from "../http/openapi-app";
 import type { Projection } from "../projections/projection";
 import type { ProjectionRunner } from "../projections/runner";
 import { decodePosition, FEED_EVENT_TYPES, HISTORY_IMPORT_EVENT_TYPES, projectedPosition, readFeed } from "./feed";
+import { createImportThrottle, shownOnStream } from "./import-progress";
+
+const STREAM_TYPES = [...FEED_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 
 export interface LiveOptions {
   sql: Sql;
@@ -68,9 +71,6 @@ export function createLiveStreams(options: LiveOptions) {
     },
   };
 }
-
-/** What the stream sends: the feed, and a history import's start, progress and end as account items. */
-const STREAM_TYPES = [...FEED_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
 
 const StreamQuery = z.object({ lastEventId: z.string().max(50).optional().describe("Resume after this event id (or send Last-Event-ID)") });
 
@@ -131,16 +131,20 @@ export function liveRoutes(live: LiveStreams, guards: MiddlewareHandler<AppEnv>[
         let position: LogPosition | null = after ?? (await projectedPosition(sql, live.options.projections));
         await stream.writeSSE({ event: "ready", data: JSON.stringify({ resumedFrom: given ?? null }), retry: 2000 });
         let lastWrite = Date.now();
+        // A history import's progress, thinned; its messages are not pushed one by one (import-progress.ts).
+        const throttle = createImportThrottle();
         while (!ended && !stream.aborted) {
           pending = false;
           const upTo = await projectedPosition(sql, live.options.projections);
           let caughtUp = true;
           if (upTo && position) {
-            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500, types: STREAM_TYPES });
+            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500, types: STREAM_TYPES, accept: shownOnStream });
             for (const item of page.items) {
-              if (ended || stream.aborted) break;
-              await stream.writeSSE({ id: item.id, event: item.event, data: JSON.stringify(item.data) });
-              lastWrite = Date.now();
+              for (const out of throttle(item)) {
+                if (ended || stream.aborted) break;
+                await stream.writeSSE({ id: out.id, event: out.event, data: JSON.stringify(out.data) });
+                lastWrite = Date.now();
+              }
             }
             position = page.position;
             caughtUp = page.caughtUp;

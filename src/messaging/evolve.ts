@@ -25,7 +25,17 @@ export interface MessagingState {
   messages: Map<string, MessageRow | null>;
   /** By Unipile account id. */
   owners: Map<string, Owner | null>;
+  /**
+   * Our id of a Unipile message whose row is not `ids.message(unipile id)`:
+   * our own sends keep their send id from request to delivery. The writer
+   * loads the known ones; the fold adds those it merges.
+   */
+  aliases?: Map<string, string>;
 }
+
+/** Our id of a Unipile message: its send's id for our own sends, else derived from Unipile's id. */
+export const messageKey = (state: Pick<MessagingState, "aliases">, ids: MessagingIds, unipileMessageId: string) =>
+  state.aliases?.get(unipileMessageId) ?? ids.message(unipileMessageId);
 
 /** What the rows of a batch cannot say alone, for the writer to apply to rows outside the batch. */
 export interface MessagingEffects {
@@ -118,7 +128,7 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
       return;
     case "arrived": {
       let conv = conversation(change.unipileChatId);
-      const id = ids.message(change.message.unipileMessageId);
+      const id = messageKey(state, ids, change.message.unipileMessageId);
       const before = state.messages.get(id) ?? null;
       const row = arrive(before, change.message, conv, id, change.unipileAccountId, recordedAt);
       state.messages.set(id, row);
@@ -131,7 +141,7 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
     }
     case "followup": {
       let conv = conversation(change.unipileChatId);
-      const id = ids.message(change.message.unipileMessageId);
+      const id = messageKey(state, ids, change.message.unipileMessageId);
       const before = state.messages.get(id) ?? stub(change.message, conv, id, change.unipileAccountId, change.at, recordedAt);
       const row = followUp(before, change.action, change.at, recordedAt);
       state.messages.set(id, row);
@@ -157,10 +167,15 @@ function applyChange(state: MessagingState, effects: MessagingEffects, change: M
         confirmed = pending && { ...pending, ...(conv ? placed(conv) : {}), status: laterStatus(pending.status, "sent"), updatedAt: recordedAt };
         if (confirmed) state.messages.set(change.sendId, confirmed);
       } else {
-        const id = ids.message(change.unipileMessageId);
-        confirmed = mergeSend(pending, state.messages.get(id) ?? null, id, change.unipileMessageId, conv, recordedAt);
+        // The message keeps the send's id (the pending row's, the answer's): an echo that came first,
+        // under the id derived from Unipile's, merges into it, and later facts find it by the alias.
+        const echoId = messageKey(state, ids, change.unipileMessageId);
+        const echo = echoId === change.sendId ? null : (state.messages.get(echoId) ?? null);
+        const id = pending ? change.sendId : echoId;
+        confirmed = mergeSend(pending, echo, id, change.unipileMessageId, conv, recordedAt);
         if (confirmed) state.messages.set(id, confirmed);
-        if (pending && id !== change.sendId) state.messages.set(change.sendId, null);
+        if (pending && echo) state.messages.set(echoId, null);
+        if (pending) (state.aliases ??= new Map()).set(change.unipileMessageId, change.sendId);
       }
       // The reply reads the chat up to its time. Unipile's answer carries none: the row's is Unipile's when
       // the echo came first, else the request's; an echo coming later moves the mark on (see `arrived`).
@@ -292,7 +307,7 @@ function arrive(before: MessageRow | null, m: MessageFields, conv: ConversationR
     senderName: m.senderName ?? base.senderName ?? senderNameFrom(conv, m),
     senderPhone: m.senderPhone ?? base.senderPhone,
     text: deleted ? null : base.edited ? base.text : (m.text ?? base.text),
-    attachments: deleted ? [] : m.attachments.length > 0 ? m.attachments : base.attachments,
+    attachments: deleted ? [] : m.attachments.length > 0 ? keepFileNames(m.attachments, base.attachments) : base.attachments,
     quoted: m.quoted ? { ...m.quoted, unipileMessageId: base.quoted?.unipileMessageId ?? m.quoted.unipileMessageId } : base.quoted,
     reactions: base.reactions.length > 0 || m.reactions === null ? base.reactions : m.reactions,
     sentAt: m.sentAt,
@@ -327,6 +342,15 @@ function followUp(row: MessageRow, action: Extract<MessagingChange, { kind: "fol
       return unexpected;
     }
   }
+}
+
+/**
+ * Unipile names no file for images, videos and voice notes: the names we sent them under (the pending
+ * row's, in the same order) stay on the message Unipile echoes.
+ */
+function keepFileNames<A extends { fileName: string | null }>(incoming: A[], known: readonly { fileName: string | null }[]): A[] {
+  if (known.length !== incoming.length) return incoming;
+  return incoming.map((a, i) => (a.fileName === null && known[i]?.fileName ? { ...a, fileName: known[i].fileName } : a));
 }
 
 /** One reaction per person; an empty value takes it back. */
@@ -369,10 +393,11 @@ function mergeSend(pending: MessageRow | null, echo: MessageRow | null, id: stri
     return {
       ...echo,
       ...fill,
+      id,
       sendId: pending?.sendId ?? echo.sendId,
       status: laterStatus(echo.status, "sent"),
       quoted: echo.quoted && pending?.quoted ? { ...echo.quoted, unipileMessageId: pending.quoted.unipileMessageId } : (echo.quoted ?? pending?.quoted ?? null),
-      attachments: echo.attachments.length > 0 ? echo.attachments : (pending?.attachments ?? []),
+      attachments: echo.attachments.length > 0 ? keepFileNames(echo.attachments, pending?.attachments ?? []) : (pending?.attachments ?? []),
       updatedAt: recordedAt,
     };
   }
@@ -483,7 +508,11 @@ export function applyCounts(
   const markBefore = new Map<string, Date | null>();
   for (const row of conversationsBefore.values()) markBefore.set(row.id, row.readUpTo);
   for (const [id, row] of state.messages) {
-    const prev = before.get(id) ?? null;
+    const stored = before.get(id) ?? null;
+    // A send starting a chat is placed in its conversation once Unipile answers: before, it counted nowhere.
+    const moved = stored !== null && row !== null && stored.conversationId !== row.conversationId;
+    if (moved && stored.conversationId) recount.add(stored.conversationId);
+    const prev = moved ? null : stored;
     const conversationId = row?.conversationId ?? prev?.conversationId;
     if (!conversationId) continue;
     const chatId = chatOf.get(conversationId);

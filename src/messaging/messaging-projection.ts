@@ -14,7 +14,7 @@ import type { Projection, TableNames } from "../projections/projection";
 import { createTableWriter } from "../projections/row-projection";
 import { applyCounts, applyReadOutside, chatsByConversation, foldMessaging, keysOf, type MessagingState, type Owner, readRanges } from "./evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "./events";
-import { messagingIds } from "./ids";
+import { aliasedIds, loadAliases } from "./message-aliases";
 import type { ConversationRow, MessageRow } from "./model";
 import { conversations, messages, messagingAccounts } from "./tables";
 import { translateEvent } from "./translate";
@@ -38,11 +38,12 @@ export function createMessagingProjection(options: MessagingProjectionOptions = 
   const limit = options.heldConversations ?? 100_000;
   return {
     name: "messaging",
-    // 4: our reply reads the chat up to Unipile's time for it also when its echo came after Unipile's
+    // 5: a message we sent keeps its send's id after Unipile's answer and echo (version 4 moved it to
+    // the id derived from Unipile's); 4: our reply reads the chat up to Unipile's time for it also when its echo came after Unipile's
     // answer (version 3 left the mark at the request's time); 3: read marks stay on the conversation
     // (messages.seen no longer copies them); 2: chat descriptions (UnipileChatObserved) are applied,
     // version 1 dropped them.
-    version: 4,
+    version: 5,
     eventTypes: MESSAGING_PROJECTION_EVENT_TYPES,
     tables: MESSAGING_TABLES,
     // Read ranges and recounts walk a conversation's messages; owners find an account's conversations.
@@ -132,9 +133,11 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
   const changes = events.flatMap((event) => translateEvent(event).map((change) => ({ change, recordedAt: event.recordedAt })));
   if (changes.length === 0) return;
 
+  const aliases = await loadAliases(tx, t.messages, changes.map((c) => c.change));
+  const ids = aliasedIds(aliases);
   const keys = { chats: new Set<string>(), messages: new Set<string>(), owners: new Set<string>() };
   for (const { change } of changes) {
-    const k = keysOf(change, messagingIds);
+    const k = keysOf(change, ids);
     for (const c of k.chats) keys.chats.add(c);
     for (const m of k.messages) keys.messages.add(m);
     for (const o of k.owners) keys.owners.add(o);
@@ -155,8 +158,9 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
     conversations: new Map<string, ConversationRow | null>(loaded.conversations),
     messages: new Map<string, MessageRow | null>(loaded.messages),
     owners: new Map<string, Owner | null>(loaded.owners),
+    aliases,
   };
-  const effects = foldMessaging(state, changes, messagingIds);
+  const effects = foldMessaging(state, changes, ids);
   const recount = applyCounts(state, loaded.messages, loaded.conversations);
 
   // A read mark that moved reads the conversation's messages outside the batch sent in the range: they
@@ -184,13 +188,14 @@ async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent
   if (held) for (const row of conversationChanges) held.put(row);
   else await conversationWriter.upsert(tx, t.conversations, conversationChanges);
   const messageChanges = changed(state.messages, loaded.messages);
+  // Deletions first: a send's row takes over the Unipile id of the echo row it replaces (unique column).
+  await messageWriter.remove(tx, t.messages, messageChanges.deletes);
   if (held) {
     // A rebuild's tables are its own: a message not found by the load above is new.
     const fresh = messageChanges.upserts.filter((row) => !loaded.messages.has(row.id));
     await messageWriter.insertNew(tx, t.messages, fresh);
     await messageWriter.upsert(tx, t.messages, messageChanges.upserts.filter((row) => loaded.messages.has(row.id)));
   } else await messageWriter.upsert(tx, t.messages, messageChanges.upserts);
-  await messageWriter.remove(tx, t.messages, messageChanges.deletes);
 
   if (owners.size > 0) await held?.releaseAll(tx, t.conversations);
   for (const owner of owners.values()) {

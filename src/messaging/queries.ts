@@ -88,7 +88,7 @@ export async function listMessages(
     left join lateral (
       select q.id from messages q
       where m.quoted is not null and q.conversation_id = m.conversation_id
-        and q.provider_message_id = m.quoted->>'providerMessageId' and q.arrived
+        and (q.provider_message_id = m.quoted->>'providerMessageId' or q.unipile_message_id = m.quoted->>'unipileMessageId') and q.arrived
       limit 1
     ) q on true
     order by m.sent_at desc nulls last, m.id desc nulls last

@@ -14,10 +14,11 @@ import { jsonMaxDepth, parseJsonText, readJsonBody } from "../http/json-body";
 import { isStorableText, STORABLE_TEXT_MESSAGE } from "../http/input";
 import { EXAMPLES } from "../http/examples";
 import { BEARER, ERRORS, IDEMPOTENCY_KEY_DESCRIPTION, json, openapiOwnBody, type RouteGuards } from "../http/openapi-app";
-import { normalizePhone } from "../lib/phone";
+import { looksLikeRecipient } from "../lib/national-phone";
 import { upstreamError } from "../unipile/upstream-errors";
 import { WHATSAPP_MAX_TEXT_LENGTH } from "./model";
 import { getMessageForUser } from "./queries";
+import { completeRecipients } from "./recipients";
 import type { OutgoingFile, SendError, SendService } from "./send-service";
 import { MessageSchema, messageView } from "./views";
 import type { Queryable } from "../db/client";
@@ -48,16 +49,16 @@ const Recipients = z
 export const SendBody = z
   .object({
     content: text().default("").describe("The text; may be empty when attachments are sent"),
-    recipients: Recipients.optional().describe("Phone numbers (E.164 or digits with country code); one reuses the existing 1:1 chat"),
+    recipients: Recipients.optional().describe("Phone numbers (E.164, digits with country code, or up to 10 national digits completed with the country of the account's own number); one reuses the existing 1:1 chat"),
     accountId: z.uuid({ error: "accountId must be the UUID of one of your accounts" }),
-    platform: text().optional().describe("Only whatsapp"),
+    platform: text().optional().describe("unipile or whatsapp (any case), or left out: both mean WhatsApp through Unipile"),
     chatId: z.uuid({ error: "chatId must be a conversation id (UUID)" }).optional().describe("Answer in this conversation"),
     quoteId: text().min(1).max(200).optional().describe("Reply to this message (our id or Unipile's)"),
     subject: text().trim().min(1).max(100).optional().describe("Group name when starting a chat with several recipients"),
   })
   .superRefine((body, ctx) => {
-    if (body.platform !== undefined && body.platform.toLowerCase() !== "whatsapp") {
-      ctx.addIssue({ code: "custom", path: ["platform"], message: "only whatsapp is supported" });
+    if (body.platform !== undefined && !["whatsapp", "unipile"].includes(body.platform.toLowerCase())) {
+      ctx.addIssue({ code: "custom", path: ["platform"], message: "must be unipile or whatsapp (or left out)" });
     }
     if ([...body.content].length > WHATSAPP_MAX_TEXT_LENGTH) {
       ctx.addIssue({ code: "custom", path: ["content"], message: `longer than WhatsApp's ${WHATSAPP_MAX_TEXT_LENGTH} characters` });
@@ -66,7 +67,7 @@ export const SendBody = z
       ctx.addIssue({ code: "custom", path: ["recipients"], message: "give recipients (phone numbers) or a chatId" });
     }
     (body.recipients ?? []).forEach((r, i) => {
-      if (normalizePhone(r) === null) ctx.addIssue({ code: "custom", path: ["recipients", i], message: `${r} is not a phone number with country code` });
+      if (!looksLikeRecipient(r)) ctx.addIssue({ code: "custom", path: ["recipients", i], message: `${r} is not a phone number with country code` });
     });
   });
 
@@ -226,7 +227,7 @@ export function sendRoutes(deps: SendRoutesDeps) {
     const result = await deps.sends.send(actor, {
       accountId: body.accountId,
       text: body.content,
-      recipients: (body.recipients ?? []).map((r) => normalizePhone(r) as string),
+      recipients: await completeRecipients(deps.sql, actor.userId, body.accountId, body.recipients ?? []),
       ...(body.chatId ? { conversationId: body.chatId } : {}),
       ...(body.quoteId ? { quoteId: body.quoteId } : {}),
       ...(body.subject ? { subject: body.subject } : {}),

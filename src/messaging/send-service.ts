@@ -21,7 +21,7 @@ import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
 import type { PacingRefusal, SendPacing } from "./send-pacing";
 import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "./events";
-import { conversationIdFor, messageIdFor, uuidV5 } from "./ids";
+import { conversationIdFor, uuidV5 } from "./ids";
 import type { ConversationRow } from "./model";
 import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "./queries";
 
@@ -106,7 +106,8 @@ export function createSendService(deps: SendServiceDeps) {
     if (!outcome) return null;
     if (outcome.type === "MessageSent") {
       const data = outcome.data as MessageSent["data"];
-      const messageId = data.unipileMessageId ? messageIdFor(data.unipileMessageId) : data.sendId;
+      // One id from request to delivery: the message keeps the send's id (see message-aliases).
+      const messageId = data.sendId;
       await deps.runner.waitFor({ transactionId: outcome.transactionId, globalPosition: outcome.globalPosition });
       const conversationId = data.unipileChatId ? conversationIdFor(data.unipileChatId) : null;
       return ok({ messageId, sendId: data.sendId, conversationId, status: "sent", replayed });

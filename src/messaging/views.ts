@@ -106,7 +106,8 @@ export function conversationView(row: ConversationRow): z.infer<typeof Conversat
  * `readUpTo`: the conversation's read mark, which says (with the row) whether the account has read it.
  */
 export function messageView(row: MessageRow & { quotedMessageId?: string | null }, readUpTo: Date | null): z.infer<typeof MessageSchema> {
-  const quotedId = row.quoted?.unipileMessageId ? messageIdFor(row.quoted.unipileMessageId) : (row.quotedMessageId ?? null);
+  // The row found wins: a quoted message we sent keeps its send's id, not the one derived from Unipile's.
+  const quotedId = row.quotedMessageId ?? (row.quoted?.unipileMessageId ? messageIdFor(row.quoted.unipileMessageId) : null);
   return {
     id: row.id,
     conversationId: row.conversationId,

@@ -85,6 +85,8 @@ export function developmentEnv(ports: { port: number; sandboxPort: number; postg
     EMBEDDED_POSTGRES_PORT: String(ports.postgresPort),
     EMBEDDED_POSTGRES_DIR: postgresDir,
     AUTH_DEV_SECRET_FILE: join(secretDir, "dev-auth-secret"),
+    SANDBOX_STATE_FILE: join(secretDir, "sandbox.json"),
+    UNIPILE_WEBHOOK_SECRET_FILE: join(secretDir, "dev-webhook-secret"),
   };
 }
 

@@ -203,10 +203,10 @@ describe("attachments", () => {
       text: "Voici le devis et le plan",
       isSender: true,
       status: "sent",
-      // (Once Unipile's echo is in, an image has no file name: Unipile gives none for images.)
+      // Unipile names no file for images; the name it was sent under stays once the echo is in.
       attachments: [
         { fileName: "devis.pdf", mimetype: "application/pdf", size: 5000 },
-        { mimetype: "image/png", size: 1200 },
+        { fileName: "plan.png", mimetype: "image/png", size: 1200 },
       ],
     });
     // The log describes the files but never holds their bytes.
@@ -227,6 +227,8 @@ describe("attachments", () => {
 
     // Once Unipile's echo arrives, our message knows the attachment ids and serves the bytes.
     const [withIds] = await messagesWhen(account.userId, conversation.id, (items) => items[0]?.id === answer.messageId && items[0].attachments.every((a) => a.id !== null));
+    // …and the file names it was sent under, also the image's (Unipile names none)
+    expect(withIds?.attachments.map((a) => a.fileName)).toEqual(["devis.pdf", "plan.png"]);
     const download = await h.request(`/api/messages/${answer.messageId}/attachments/${withIds?.attachments[0]?.id}`, { as: account.userId });
     expect(download.status).toBe(200);
     expect(download.headers.get("content-type")).toBe("application/pdf");

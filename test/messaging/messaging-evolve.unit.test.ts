@@ -3,7 +3,7 @@
  * and effects out, in every order the facts can arrive in.
  */
 import { describe, expect, test } from "bun:test";
-import { applyCounts, foldMessaging, type MessagingState, seenBy } from "../../src/messaging/evolve";
+import { applyCounts, foldMessaging, type MessagingState, messageKey, seenBy } from "../../src/messaging/evolve";
 import { messagingIds } from "../../src/messaging/ids";
 import type { ConversationRow, MessageRow } from "../../src/messaging/model";
 import { type LoggedEvent, translateEvent } from "../../src/messaging/translate";
@@ -27,7 +27,8 @@ function fold(events: LoggedEvent[], state?: MessagingState) {
   const effects = foldMessaging(s, changes, messagingIds);
   return { state: s, effects };
 }
-const messageOf = (state: MessagingState, unipileId: string) => state.messages.get(messagingIds.message(unipileId)) as MessageRow;
+/** The row of a Unipile message: our own sends keep their send's id (see messageKey). */
+const messageOf = (state: MessagingState, unipileId: string) => state.messages.get(messageKey(state, messagingIds, unipileId)) as MessageRow;
 /** Whether the account has read the message, as the API says it: its own flag, or the conversation's read mark. */
 const readByAccount = (state: MessagingState, unipileId: string) => seenBy(messageOf(state, unipileId), state.conversations.get(CHAT)?.readUpTo ?? null);
 /** A row without the log times that differ between two orders of the same facts. */
@@ -102,15 +103,17 @@ describe("our own sends", () => {
   const sent = () => own({ sendId: SEND, unipileChatId: CHAT, unipileMessageId: "ECHO1", newChat: false }, "MessageSent");
   const echo = () => webhook({ ...received, message_id: "ECHO1", message: "Réponse", is_sender: true, timestamp: "2025-03-15T12:30:00.000Z" });
 
-  test("pending, then sent: one message under Unipile's id, whether the echo or the answer comes first", () => {
+  test("pending, then sent: one message under the send's id from request to delivery, whether the echo or the answer comes first", () => {
     const pending = fold([requested()]).state;
-    expect(pending.messages.get(SEND)).toMatchObject({ status: "pending", arrived: true, isSender: true });
+    expect(pending.messages.get(SEND)).toMatchObject({ id: SEND, status: "pending", arrived: true, isSender: true });
 
     const answerFirst = fold([requested(), sent(), echo()]).state;
     const echoFirst = fold([requested(), echo(), sent()]).state;
     for (const state of [answerFirst, echoFirst]) {
-      expect(state.messages.get(SEND)).toBeNull();
-      expect(messageOf(state, "ECHO1")).toMatchObject({ status: "sent", sendId: SEND, text: "Réponse", unipileMessageId: "ECHO1" });
+      // Given the echo first, its row (under the id derived from Unipile's) merged into the send's
+      expect(state.messages.get(messagingIds.message("ECHO1")) ?? null).toBeNull();
+      expect(state.messages.get(SEND)).toMatchObject({ id: SEND, status: "sent", sendId: SEND, text: "Réponse", unipileMessageId: "ECHO1" });
+      expect(messageOf(state, "ECHO1").id).toBe(SEND);
     }
     expect(content(messageOf(answerFirst, "ECHO1"))).toEqual(content(messageOf(echoFirst, "ECHO1")));
   });
