@@ -86,7 +86,7 @@ const EnvSchema = z.object({
     ),
     SANDBOX_PORT: int(13111, 0, 65535),
     SANDBOX_ACCESS_TOKEN: optionalString,
-    SANDBOX_STATE_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/sandbox.json")),
+    SANDBOX_STATE_FILE: optionalString,
     UNIPILE_WEBHOOK_SECRET_FILE: z.preprocess(emptyToUndefined, z.string().default(".data/dev-webhook-secret")),
     BODY_LIMIT_BYTES: int(1024 * 1024, 1024),
     JSON_MAX_DEPTH: int(64, 1, 10000),
@@ -328,7 +328,7 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
       timeoutMs: e.UNIPILE_TIMEOUT_MS,
       publicUrl: e.PUBLIC_URL?.replace(/\/+$/, ""),
     },
-    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN, stateFile: e.SANDBOX_STATE_FILE === "off" ? null : e.SANDBOX_STATE_FILE },
+    sandbox: { port: e.SANDBOX_PORT, accessToken: e.SANDBOX_ACCESS_TOKEN, stateFile: sandboxStateFile(e.SANDBOX_STATE_FILE, e.NODE_ENV) },
     http: { bodyLimitBytes: e.BODY_LIMIT_BYTES, messageBodyLimitBytes: e.MESSAGE_BODY_LIMIT_BYTES, maxAttachmentBytes: e.MAX_ATTACHMENT_BYTES, webhookMaxInFlight: e.WEBHOOK_MAX_IN_FLIGHT, apiMaxInFlight: e.API_MAX_IN_FLIGHT, jsonMaxDepth: e.JSON_MAX_DEPTH, maxHeaderBytes: e.HTTP_MAX_HEADER_BYTES, corsOrigins: e.CORS_ORIGINS ?? [] },
     live: { heartbeatMs: e.SSE_HEARTBEAT_MS, maxStreamsPerUser: e.SSE_MAX_STREAMS_PER_USER },
     projections: {
@@ -368,4 +368,10 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     operations: operationsConfig(e),
   });
+}
+
+/** Where the sandbox keeps its state: `.data/sandbox.json` in development; in memory (null) in tests and production, or with "off". */
+function sandboxStateFile(value: string | undefined, env: string): string | null {
+  if (value === "off") return null;
+  return value ?? (env === "development" ? ".data/sandbox.json" : null);
 }

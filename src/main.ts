@@ -146,7 +146,7 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   } else {
     logger.warn("PUBLIC_URL is not set: webhooks are not registered by the service");
   }
-  logger.info({ url: base, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
+  logger.info({ url: base, console: `${base}/`, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
 
   if (config.auth.mode === "development" && deps.auth.mode === "secret") {
     const { token, lifetimeSeconds } = await developmentToken(deps.auth);

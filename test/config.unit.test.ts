@@ -14,6 +14,13 @@ describe("loadConfig", () => {
     });
   });
 
+  test("the sandbox keeps its state in .data/sandbox.json in development only; tests get an empty one in memory", () => {
+    expect(loadConfig({}).sandbox.stateFile).toBe(".data/sandbox.json");
+    expect(loadConfig({ NODE_ENV: "test" }).sandbox.stateFile).toBeNull();
+    expect(loadConfig({ SANDBOX_STATE_FILE: "off" }).sandbox.stateFile).toBeNull();
+    expect(loadConfig({ NODE_ENV: "test", SANDBOX_STATE_FILE: "/tmp/x.json" }).sandbox.stateFile).toBe("/tmp/x.json");
+  });
+
   test("database timeouts: 2 s to connect and 15 s per statement by default, both configurable", () => {
     expect(loadConfig({}).database).toMatchObject({ connectTimeoutMs: 2000, statementTimeoutMs: 15000 });
     expect(loadConfig({ DATABASE_CONNECT_TIMEOUT_MS: "500", DATABASE_STATEMENT_TIMEOUT_MS: "0" }).database).toMatchObject({
