@@ -45,5 +45,5 @@ test("a bearer token is refused with a 401 naming what is accepted, even one sig
 test("no credential: a 401 asking for the session cookie", async () => {
   const response = await request("/api/unipile/account", { cookie: "theme=dark" });
   expect(response.status).toBe(401);
-  expect((await response.json()).error).toMatch(/session cookie is required/);
+  expect(((await response.json()) as { error: string }).error).toMatch(/session cookie is required/);
 });
