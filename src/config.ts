@@ -331,7 +331,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auth,
     session: {
       secrets: [e.NEXTAUTH_SECRET, e.AUTH_SECRET].filter((s): s is string => s !== undefined),
-      trustedOrigins: [...(e.AUTH_TRUSTED_ORIGINS ?? []), ...(e.PUBLIC_URL ? [e.PUBLIC_URL] : [])].map((url) => new URL(url).origin),
+      // CORS_ORIGINS are trusted too: one setting lets a browser app on another origin use the cookie.
+      trustedOrigins: [...new Set([...(e.AUTH_TRUSTED_ORIGINS ?? []), ...(e.CORS_ORIGINS ?? []), ...(e.PUBLIC_URL ? [e.PUBLIC_URL] : [])].map((url) => new URL(url).origin))],
     },
     unipile: {
       dsn: e.UNIPILE_DSN?.replace(/\/+$/, ""),
