@@ -33,6 +33,10 @@ if (!values.sub) {
 }
 const config = loadConfig(process.env);
 const auth = resolveAuth(config);
+if (auth.mode === "session") {
+  console.error("Only NEXTAUTH_SECRET / AUTH_SECRET is configured: the service accepts the web app's session cookie, not bearer tokens.");
+  process.exit(1);
+}
 if (auth.mode !== "secret") {
   console.error("AUTH_JWKS_URL is configured: tokens come from that identity provider, not from this command.");
   process.exit(1);

@@ -152,8 +152,8 @@ function crossFieldProblems(env: Record<string, string | undefined>): string[] {
     for (const key of ["DATABASE_URL", "UNIPILE_DSN", "UNIPILE_ACCESS_TOKEN", "UNIPILE_WEBHOOK_SECRET"]) {
       if (!set(key)) problems.push(`${key}: is required in production`);
     }
-    if (!set("AUTH_JWT_SECRET") && !set("AUTH_JWKS_URL")) {
-      problems.push("AUTH_JWT_SECRET: AUTH_JWT_SECRET or AUTH_JWKS_URL is required in production");
+    if (!set("AUTH_JWT_SECRET") && !set("AUTH_JWKS_URL") && !set("NEXTAUTH_SECRET") && !set("AUTH_SECRET")) {
+      problems.push("AUTH_JWT_SECRET: AUTH_JWT_SECRET or AUTH_JWKS_URL (bearer tokens), or NEXTAUTH_SECRET / AUTH_SECRET (the web app's session cookie), is required in production");
     }
   }
   if (set("UNIPILE_DSN") && !set("UNIPILE_ACCESS_TOKEN")) problems.push("UNIPILE_ACCESS_TOKEN: is required when UNIPILE_DSN is set");
@@ -168,7 +168,17 @@ interface TokenRules {
   maxTokenAgeSeconds: number;
 }
 
-export type AuthConfig = ({ mode: "secret"; secret: string } | { mode: "jwks"; jwksUrl: string } | { mode: "development"; secretFile: string }) & TokenRules;
+/**
+ * How bearer tokens are verified. `session`: outside development, with only
+ * NEXTAUTH_SECRET / AUTH_SECRET set, the web app's session cookie is the one
+ * credential and bearer tokens are refused.
+ */
+export type AuthConfig = (
+  | { mode: "secret"; secret: string }
+  | { mode: "jwks"; jwksUrl: string }
+  | { mode: "session" }
+  | { mode: "development"; secretFile: string }
+) & TokenRules;
 
 export interface Config {
   env: "development" | "test" | "production";
@@ -294,14 +304,17 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
   ];
   if (!parsed.success || problems.length > 0) throw new ConfigError(problems);
   const e = parsed.data;
-  const development = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL;
+  const sessionOnly = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL && e.NODE_ENV !== "development" && (e.NEXTAUTH_SECRET ?? e.AUTH_SECRET) !== undefined;
+  const development = !e.AUTH_JWT_SECRET && !e.AUTH_JWKS_URL && !sessionOnly;
   const maxTokenAgeSeconds = e.AUTH_MAX_TOKEN_AGE ?? (development ? DEVELOPMENT_MAX_TOKEN_AGE_SECONDS : DEFAULT_MAX_TOKEN_AGE_SECONDS);
   const jwtOptions = { issuer: e.AUTH_ISSUER, audience: e.AUTH_AUDIENCE, maxTokenAgeSeconds };
   const auth: AuthConfig = e.AUTH_JWT_SECRET
     ? { mode: "secret", secret: e.AUTH_JWT_SECRET, algorithms: e.AUTH_ALGORITHMS ?? ["HS256"], ...jwtOptions }
     : e.AUTH_JWKS_URL
       ? { mode: "jwks", jwksUrl: e.AUTH_JWKS_URL, algorithms: e.AUTH_ALGORITHMS ?? ["RS256", "ES256", "EdDSA"], ...jwtOptions }
-      : { mode: "development", secretFile: e.AUTH_DEV_SECRET_FILE, algorithms: ["HS256"], ...jwtOptions };
+      : sessionOnly
+        ? { mode: "session", algorithms: [], ...jwtOptions }
+        : { mode: "development", secretFile: e.AUTH_DEV_SECRET_FILE, algorithms: ["HS256"], ...jwtOptions };
   return Object.freeze({
     env: e.NODE_ENV,
     host: e.HOST ?? (e.NODE_ENV === "development" ? "127.0.0.1" : "0.0.0.0"),
@@ -318,7 +331,8 @@ export function loadConfig(env: Record<string, string | undefined>): Config {
     auth,
     session: {
       secrets: [e.NEXTAUTH_SECRET, e.AUTH_SECRET].filter((s): s is string => s !== undefined),
-      trustedOrigins: [...(e.AUTH_TRUSTED_ORIGINS ?? []), ...(e.PUBLIC_URL ? [e.PUBLIC_URL] : [])].map((url) => new URL(url).origin),
+      // CORS_ORIGINS are trusted too: one setting lets a browser app on another origin use the cookie.
+      trustedOrigins: [...new Set([...(e.AUTH_TRUSTED_ORIGINS ?? []), ...(e.CORS_ORIGINS ?? []), ...(e.PUBLIC_URL ? [e.PUBLIC_URL] : [])].map((url) => new URL(url).origin))],
     },
     unipile: {
       dsn: e.UNIPILE_DSN?.replace(/\/+$/, ""),

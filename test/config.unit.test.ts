@@ -46,6 +46,19 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ NODE_ENV: "production" })).toThrow(/DATABASE_URL[\s\S]*UNIPILE_DSN[\s\S]*AUTH_JWT_SECRET/);
   });
 
+  test("outside development, NEXTAUTH_SECRET or AUTH_SECRET alone is enough: the session cookie is the only credential", () => {
+    const production = { NODE_ENV: "production", DATABASE_URL: "postgres://db/app", UNIPILE_DSN: "https://api.unipile.test", UNIPILE_ACCESS_TOKEN: "t", UNIPILE_WEBHOOK_SECRET: "w".repeat(16) };
+    for (const secret of [{ NEXTAUTH_SECRET: "n".repeat(32) }, { AUTH_SECRET: "a".repeat(32) }]) {
+      const config = loadConfig({ ...production, ...secret });
+      expect(config.auth.mode).toBe("session");
+      expect(config.session.secrets).toHaveLength(1);
+    }
+    expect(() => loadConfig(production)).toThrow(/AUTH_JWT_SECRET or AUTH_JWKS_URL .*or NEXTAUTH_SECRET \/ AUTH_SECRET/);
+    expect(loadConfig({ ...production, NEXTAUTH_SECRET: "n".repeat(32), AUTH_JWT_SECRET: "x".repeat(32) }).auth.mode).toBe("secret");
+    expect(loadConfig({ NODE_ENV: "test", NEXTAUTH_SECRET: "n".repeat(32) }).auth.mode).toBe("session");
+    expect(loadConfig({ NEXTAUTH_SECRET: "n".repeat(32) }).auth.mode).toBe("development");
+  });
+
   test("a secret selects HS256; a JWKS URL selects asymmetric algorithms; both is an error", () => {
     expect(loadConfig({ AUTH_JWT_SECRET: "x".repeat(32) }).auth).toMatchObject({ mode: "secret", algorithms: ["HS256"] });
     expect(loadConfig({ AUTH_JWKS_URL: "https://id.example/jwks.json" }).auth).toMatchObject({ mode: "jwks", algorithms: ["RS256", "ES256", "EdDSA"] });

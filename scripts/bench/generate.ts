@@ -18,6 +18,11 @@ import { classifyWebhookBody } from "../../src/unipile/payloads";
 import { translateWebhook } from "../../src/unipile/translate";
 import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
 import { type BenchChat, emitResult, readWorld } from "./common";
+import { answerHelp } from "../../src/platform/help";
+
+answerHelp(`usage: bun scripts/bench/generate.ts <world.json> [--events N] [--conversations N] [--big N] [--copy-batch N] [--run NAME]
+
+A child process of \`bun run bench\`: writes a synthetic event history into the world's database.`);
 
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),

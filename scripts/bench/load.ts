@@ -14,6 +14,13 @@ import { conversationIdFor } from "../../src/messaging/ids";
 import { encodeCursor } from "../../src/messaging/views";
 import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
 import { type BenchWorld, emitResult, lanes, readWorld, sleep, summarize } from "./common";
+import { answerHelp } from "../../src/platform/help";
+
+answerHelp(`usage: bun scripts/bench/load.ts <ingest-reference|ingest-receiver|ingest-service|lag|queries> <world.json> [options]
+
+A child process of \`bun run bench\`: drives one load phase against the world the bench started.
+Options: --count --concurrency --warmup --rate --seconds --sample --requests --deep --big-chat
+--message-deep --max-seconds --run --now --url`);
 
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),

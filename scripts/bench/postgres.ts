@@ -6,6 +6,11 @@
  * however it ended), so no server outlives a run.
  */
 import { startEmbeddedPostgres } from "../../src/platform/embedded-postgres";
+import { answerHelp } from "../../src/platform/help";
+
+answerHelp(`usage: bun scripts/bench/postgres.ts <data dir> <port>
+
+A child process of \`bun run bench\`: runs an embedded Postgres (with pg_stat_statements) until stdin closes.`);
 
 const [dir, portText] = process.argv.slice(2);
 const port = Number(portText);

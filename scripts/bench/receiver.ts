@@ -9,6 +9,11 @@
  */
 import { Hono } from "hono";
 import postgres from "postgres";
+import { answerHelp } from "../../src/platform/help";
+
+answerHelp(`usage: UNIPILE_WEBHOOK_SECRET=… bun scripts/bench/receiver.ts <database url> <port> [pool size]
+
+A child process of \`bun run bench\`: the minimal webhook receiver the service's ingest is compared with.`);
 
 const [url, portText, poolText] = process.argv.slice(2);
 const secret = process.env.UNIPILE_WEBHOOK_SECRET ?? "";

@@ -14,6 +14,11 @@ import { createSql } from "../../src/db/client";
 import { rebuildProjection } from "../../src/projections";
 import { allProjections } from "../../src/projections/registry";
 import { emitResult, processMemory } from "./common";
+import { answerHelp } from "../../src/platform/help";
+
+answerHelp(`usage: bun scripts/bench/replay.ts <database url> [--batch-size 2000] [--skip-reference]
+
+A child process of \`bun run bench\`: rebuilds the projections of a bench database and reports the time.`);
 
 const { positionals, values } = parseArgs({
   args: process.argv.slice(2),

@@ -26,17 +26,29 @@ export interface Authenticator {
   authenticate(token: string): Promise<Principal>;
   /** The web app's session cookie, when NEXTAUTH_SECRET / AUTH_SECRET is set. */
   session?: { cookies: SessionCookieAuth; trustedOrigins: readonly string[] };
+  /** The session cookie is the only credential (auth mode `session`): bearer tokens are refused. */
+  sessionOnly?: true;
 }
 
 const INVALID_TOKEN = { "WWW-Authenticate": 'Bearer error="invalid_token"' };
 
+/** The 401 for a bearer token when only the session cookie is configured. */
+export const BEARER_NOT_ACCEPTED =
+  "Bearer tokens are not accepted here: this service authenticates with the web app's session cookie only (NEXTAUTH_SECRET / AUTH_SECRET). Send the session cookie, or set AUTH_JWT_SECRET or AUTH_JWKS_URL to accept bearer tokens.";
+
 export function createAuthenticator(config: VerifiedAuthConfig, session?: Authenticator["session"]): Authenticator {
   const key =
-    config.mode === "secret" ? new TextEncoder().encode(config.secret) : createRemoteJWKSet(new URL(config.jwksUrl));
+    config.mode === "secret"
+      ? new TextEncoder().encode(config.secret)
+      : config.mode === "jwks"
+        ? createRemoteJWKSet(new URL(config.jwksUrl))
+        : null;
   const options = { algorithms: config.algorithms, issuer: config.issuer, audience: config.audience };
   return {
     ...(session ? { session } : {}),
+    ...(key === null ? { sessionOnly: true } : {}),
     async authenticate(token) {
+      if (key === null) throw new ApiError("UNAUTHENTICATED", BEARER_NOT_ACCEPTED, undefined, INVALID_TOKEN);
       let payload: JWTPayload;
       try {
         ({ payload } =
@@ -92,6 +104,9 @@ export function requireAuth(authenticator: Authenticator): MiddlewareHandler<App
       }
     }
     if (!match?.[1]) {
+      if (authenticator.sessionOnly) {
+        throw new ApiError("UNAUTHENTICATED", "The web app's session cookie is required (this service accepts no bearer tokens).", undefined, { "WWW-Authenticate": "Bearer" });
+      }
       throw new ApiError("UNAUTHENTICATED", `A bearer token is required (Authorization: Bearer <jwt>)${authenticator.session ? ", or the web app's session cookie" : ""}.`, undefined, {
         "WWW-Authenticate": "Bearer",
       });

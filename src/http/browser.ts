@@ -79,16 +79,29 @@ export const EXPOSED_HEADERS = [
 /**
  * CORS for the configured origins (`CORS_ORIGINS`) and the service's own
  * (`PUBLIC_URL`); another origin gets no grant (no Access-Control-Allow-Origin).
- * Bearer tokens, not cookies: credentials are not allowed.
+ * Credentials are allowed (`Access-Control-Allow-Credentials: true`) so that a
+ * browser app on an allowed origin can use the web app's session cookie; the
+ * grant names the origin, never `*`, and the same origins pass the cookie's
+ * CSRF check (config.ts adds CORS_ORIGINS to the trusted origins).
  */
 export function corsFor(options: { origins: readonly string[]; publicUrl?: string }): MiddlewareHandler<AppEnv> {
   const allowed = new Set(options.origins);
   if (options.publicUrl) allowed.add(new URL(options.publicUrl).origin);
-  return cors({
+  const grant = cors({
     origin: (origin) => (allowed.has(origin) ? origin : null),
     allowMethods: ["GET", "POST", "PATCH", "DELETE", "OPTIONS"],
     allowHeaders: ["Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "X-Request-Id"],
     exposeHeaders: EXPOSED_HEADERS,
+    credentials: true,
     maxAge: 600,
   });
+  // hono/cors sends Allow-Credentials to every origin; only a granted origin gets it here.
+  return async (c, next) => {
+    const preflight = await grant(c, next);
+    // Both: Hono copies c.res's headers into a returned preflight answer.
+    for (const response of [preflight, c.res]) {
+      if (response && !response.headers.has("access-control-allow-origin")) response.headers.delete("access-control-allow-credentials");
+    }
+    return preflight;
+  };
 }

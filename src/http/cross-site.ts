@@ -8,7 +8,7 @@
  * `Origin` (on every cross-origin request and every POST). The rule:
  * - `Sec-Fetch-Site: same-origin` or `none` (typed by the user): allowed;
  * - otherwise an `Origin` equal to the request's own origin, to PUBLIC_URL's
- *   or to one in AUTH_TRUSTED_ORIGINS: allowed;
+ *   or to one in CORS_ORIGINS or AUTH_TRUSTED_ORIGINS: allowed;
  * - otherwise, when the request carries `Sec-Fetch-Site` or `Origin` (a
  *   browser sent it from elsewhere): refused, 403 CROSS_SITE_REQUEST;
  * - neither header: not a browser (a server-side call from the web app, curl),
@@ -35,5 +35,5 @@ export function crossSiteProblem(request: CrossSiteRequest, trustedOrigins: read
     if (origin === new URL(request.url).origin || trustedOrigins.includes(origin)) return null;
   }
   if (fetchSite === undefined && origin === undefined) return null;
-  return `A ${request.method.toUpperCase()} authenticated by the session cookie must come from this site (Origin ${origin ?? "absent"}); add the origin to AUTH_TRUSTED_ORIGINS, or send a bearer token.`;
+  return `A ${request.method.toUpperCase()} authenticated by the session cookie must come from this site (Origin ${origin ?? "absent"}); add the origin to CORS_ORIGINS (or AUTH_TRUSTED_ORIGINS), or send a bearer token.`;
 }

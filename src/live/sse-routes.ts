@@ -80,8 +80,15 @@ const streamRoute = createRoute({
   operationId: "streamEvents",
   tags: ["live"],
   summary: "Server-sent events: the caller's messages, conversations and accounts as they change; resumable with Last-Event-ID",
-  description:
-    "Each event's `id` is its log position; reconnecting with `Last-Event-ID` (or `?lastEventId=`) gives exactly the events after it, in log order, once. Comment heartbeats keep idle connections open.",
+  description: [
+    "Events, each `data` a JSON object:",
+    "- `ready`: first, once per connection (`resumedFrom`: the Last-Event-ID given, or null);",
+    "- `message`: a message of the caller's was received, sent, edited, deleted, delivered or read (`type` and the message; a send's pending row and its final row share one id);",
+    "- `conversation`: a conversation changed (`type` and the conversation);",
+    "- `account`: an account changed (`type` and the account); during a history import, its start, progress and end (`AccountBackfillStarted` / `Progressed` / `Completed`, with `progress {phase, chatsDone, chatsTotal, messagesSeen, messagesTotal, done}`, at most one progress event every 500 ms per account) instead of one `message` event per imported message;",
+    "- `conversations`: after an import, one `ConversationsChanged` (`reason`, `accountId`, `refetch`: the list to fetch again).",
+    "Live messages arriving during an import are still sent one by one. Each event's `id` is its log position; reconnecting with `Last-Event-ID` (or `?lastEventId=`) gives exactly the events after it, in log order, once. Comment heartbeats keep idle connections open.",
+  ].join("\n"),
   security: BEARER,
   request: {
     query: StreamQuery,
@@ -89,7 +96,7 @@ const streamRoute = createRoute({
   },
   responses: {
     200: {
-      description: "An event stream: `ready`, then `message`, `conversation` and `account` events",
+      description: "An event stream: `ready`, then `message`, `conversation`, `account` (with import progress) and `conversations` events",
       content: { "text/event-stream": { schema: z.string().meta({ example: 'id: 1234-56\nevent: message\ndata: {"conversationId":"…"}\n\n' }) } },
     },
     ...ERRORS,

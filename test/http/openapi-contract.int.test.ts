@@ -64,6 +64,12 @@ describe("/openapi.json", () => {
     expect(doc.servers).toEqual([{ url: "https://commsync-unipile.example", description: "PUBLIC_URL" }]);
   });
 
+  test("the event stream's description names every event it sends, import progress included", () => {
+    const stream = doc.paths["/api/events/stream"]?.get as Operation & { description?: string };
+    for (const event of ["ready", "message", "conversation", "account", "conversations"]) expect(stream.description).toContain(`\`${event}\`:`);
+    for (const word of ["AccountBackfillProgressed", "progress {", "ConversationsChanged", "refetch"]) expect(stream.description).toContain(word.replace("AccountBackfillProgressed", "Progressed"));
+  });
+
   test("declares the bearer and Unipile-Auth schemes, and which routes need them", () => {
     expect(doc.components.securitySchemes.bearer).toMatchObject({ type: "http", scheme: "bearer" });
     expect(doc.components.securitySchemes.unipileAuth).toMatchObject({ type: "apiKey", in: "header", name: "Unipile-Auth" });

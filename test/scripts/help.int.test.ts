@@ -24,13 +24,29 @@ const COMMANDS: [string, string[]][] = [
   ["bun run sandbox", [process.execPath, "scripts/sandbox.ts", "--help"]],
   ["bun run bench", [process.execPath, "scripts/bench.ts", "--help"]],
   ["scripts/with-postgres.ts", [process.execPath, "scripts/with-postgres.ts", "--help"]],
+  ...["generate", "load", "postgres", "receiver", "replay"].map((name): [string, string[]] => [
+    `scripts/bench/${name}.ts (run by the bench)`,
+    [process.execPath, `scripts/bench/${name}.ts`, "--help"],
+  ]),
 ];
+
+/** Files under scripts/ that are imported, not run. */
+const MODULES = ["scripts/bench/bodies.ts", "scripts/bench/common.ts", "scripts/bench/wal.ts"];
 
 describe("--help", () => {
   test.each(COMMANDS)("%s prints its usage and exits 0", async (_name, command) => {
     const { code, out } = await run(command);
     expect({ code, usage: out.startsWith("usage:") }).toEqual({ code: 0, usage: true });
   }, 60_000);
+});
+
+test("the list covers every script: package.json's and every runnable file under scripts/", async () => {
+  const covered = new Set(COMMANDS.map(([, command]) => command.find((part) => part.startsWith("scripts/") || part.startsWith("./scripts/"))?.replace(/^\.\//, "")));
+  const files = [...new Bun.Glob("scripts/{*,bench/*}").scanSync({ cwd: ROOT, onlyFiles: true })].filter((f) => !f.endsWith(".md"));
+  expect(files.filter((file) => !covered.has(file) && !MODULES.includes(file)).sort()).toEqual([]);
+  const pkg = (await Bun.file(resolve(ROOT, "package.json")).json()) as { scripts: Record<string, string> };
+  const run = Object.values(pkg.scripts).flatMap((line) => line.match(/(?:src|scripts)\/[\w/.-]+\.ts/g) ?? []);
+  expect(run.filter((file) => !covered.has(file) && file !== "src/main.ts").sort()).toEqual([]);
 });
 
 describe("./scripts/bun", () => {
