@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { launchBrowser, type RecordingContext, type TestBrowser } from "../support/browser";
-import { chatFlow, decodeShownQr, disconnect, linkAccount, shot } from "./flow";
+import { chatFlow, decodeShownQr, disconnect, linkAccount, openEmptyInbox, shot } from "./flow";
 import { type ConsoleService, startConsoleService } from "./support";
 
 let browser: TestBrowser;
@@ -61,8 +61,9 @@ describe("the console", () => {
     await shot(page, "desktop-accounts-empty");
 
     await onFailure(page, "desktop-failure", problems, async () => {
-      const linked = await linkAccount(page, "desktop");
-      await chatFlow(page, service, linked, "desktop");
+      let inbox: Page | undefined;
+      const linked = await linkAccount(page, "desktop", { beforeScan: async (id) => void (inbox = await openEmptyInbox(() => recording.newPage(), `${service.url}/`, id, problems)) });
+      await chatFlow(page, service, linked, "desktop", inbox as Page);
       await disconnect(page, linked.accountId);
     });
     await shot(page, "desktop-disconnected");
@@ -79,8 +80,9 @@ describe("the console", () => {
     expect(await page.evaluate("document.documentElement.scrollWidth")).toBeLessThanOrEqual(360);
 
     await onFailure(page, "mobile-failure", problems, async () => {
-      const linked = await linkAccount(page, "mobile");
-      await chatFlow(page, service, linked, "mobile");
+      let inbox: Page | undefined;
+      const linked = await linkAccount(page, "mobile", { beforeScan: async (id) => void (inbox = await openEmptyInbox(() => recording.newPage(), `${service.url}/console`, id, problems)) });
+      await chatFlow(page, service, linked, "mobile", inbox as Page);
       await disconnect(page, linked.accountId);
     });
 

@@ -1,9 +1,10 @@
 /**
  * The console's whole flow, driven in a real browser: link an account
  * (Generate QR → the QR image decodes to the API's qrCode → simulated scan →
- * the card shows connected without a reload), the imported chats with their
- * progress, a simulated contact message arriving live, an answer with an
- * attachment going pending → sent → delivered → read, and the disconnect.
+ * the card shows connected without a reload), the imported chats appearing
+ * in an inbox opened before the scan and the import's bar reaching its total,
+ * a simulated contact message arriving live, an answer with an attachment
+ * going pending → sent → delivered → read, and the disconnect.
  * Screenshots go to test-results/screenshots (ignored by git).
  */
 import { expect } from "bun:test";
@@ -56,7 +57,7 @@ export interface Linked {
   accountIdentifier: string;
 }
 
-export async function linkAccount(page: Page, prefix: string): Promise<Linked> {
+export async function linkAccount(page: Page, prefix: string, options: { beforeScan?(accountId: string): Promise<void> } = {}): Promise<Linked> {
   await page.getByRole("button", { name: "Link a WhatsApp account" }).click();
   const dialog = page.getByRole("dialog");
   await dialog.getByRole("heading", { name: "Link a WhatsApp account" }).waitFor();
@@ -67,6 +68,7 @@ export async function linkAccount(page: Page, prefix: string): Promise<Linked> {
   expect(await decodeShownQr(page)).toBe(connection.qrCode);
   await expect(dialog.getByText(/Expires in \d+:\d\d/).isVisible()).resolves.toBe(true);
   await shot(page, `${prefix}-dialog-qr`);
+  await options.beforeScan?.(connection.accountId);
 
   await dialog.getByRole("button", { name: "Simulate the phone scan" }).click();
   await dialog.getByText("Connected.").waitFor(WAIT);
@@ -77,10 +79,44 @@ export async function linkAccount(page: Page, prefix: string): Promise<Linked> {
   return { accountId: connection.accountId, accountIdentifier: connection.accountIdentifier };
 }
 
-/** The imported chats appear (with the import's progress on the card), a contact writes live, an answer with an attachment walks its ticks. */
-export async function chatFlow(page: Page, service: ConsoleService, { accountId, accountIdentifier }: Linked, prefix: string) {
+/**
+ * A second tab on the inbox of `accountId` (not yet scanned: no chats), its
+ * list read and its event stream live, so that the chats the history import
+ * brings can only appear there through the stream's `conversations` event.
+ */
+export async function openEmptyInbox(newPage: () => Promise<Page>, url: string, accountId: string, problems: string[]): Promise<Page> {
+  const inbox = await newPage();
+  inbox.on("pageerror", (error) => problems.push(String(error)));
+  await inbox.goto(url);
+  await inbox.getByRole("button", { name: "Inbox", exact: true }).click(WAIT);
+  await inbox.locator(".account-pick select").selectOption(accountId, WAIT);
+  await inbox.getByText("No conversations yet.").waitFor(WAIT);
+  await inbox.locator('[role="status"].live-live').waitFor(WAIT);
+  return inbox;
+}
+
+/** The import's bar reaches its total: 3 chats of 3 (the sandbox's scan seeds 3 chats of 4 messages). */
+async function importReachesTotal(page: Page, accountId: string) {
   const card = page.locator(`[data-account-id="${accountId}"]`);
-  await card.getByText(/History imported: 3 chats/).waitFor(WAIT);
+  await card.getByText(/History imported: 3 of 3 chats, 12 messages/).waitFor(WAIT);
+  const bar = card.getByRole("progressbar", { name: "History imported" });
+  expect(await bar.getAttribute("max")).toBe("3");
+  expect(await bar.getAttribute("value")).toBe("3");
+}
+
+/**
+ * The imported chats appear in the inbox opened before the scan (no reload) and the
+ * card's import bar reaches its total; a contact writes live, an answer with an
+ * attachment walks its ticks.
+ */
+export async function chatFlow(page: Page, service: ConsoleService, { accountId, accountIdentifier }: Linked, prefix: string, openInbox: Page) {
+  const imported = openInbox.getByRole("list", { name: "Conversations" }).locator("[data-conversation-id]");
+  await imported.nth(2).waitFor(WAIT);
+  expect(await imported.count()).toBe(3);
+  await shot(openInbox, `${prefix}-inbox-imported`);
+  await openInbox.close();
+
+  await importReachesTotal(page, accountId);
   await shot(page, `${prefix}-cards`);
 
   await page.getByRole("button", { name: "Inbox", exact: true }).click();

@@ -9,6 +9,9 @@
 import type { ApiClient } from "./api-client";
 import type { LiveEvent } from "./model";
 
+/** The events the console handles (`conversations`: refetch the list, after a history import). */
+const LIVE_EVENTS = new Set(["account", "conversation", "conversations", "message"]);
+
 export type LiveState = "connecting" | "live" | "reconnecting";
 
 export interface LiveStream {
@@ -37,7 +40,7 @@ export function openLiveStream(client: ApiClient, onEvent: (event: LiveEvent) =>
               return;
             }
             if (block.id) lastId = block.id;
-            if (block.event === "account" || block.event === "conversation" || block.event === "message") {
+            if (LIVE_EVENTS.has(block.event)) {
               onEvent({ event: block.event, id: block.id ?? "", data: JSON.parse(block.data) } as LiveEvent);
             }
           });

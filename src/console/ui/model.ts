@@ -144,8 +144,21 @@ export interface AuditEventPage {
 export type AccountState = Record<string, unknown>;
 export type ConversationState = Record<string, unknown>;
 
+/** A history import's progress, as the stream's `account` events carry it (live/import-progress). */
+export interface ImportProgress {
+  phase: string | null;
+  chatsDone: number;
+  /** Known once every chat is listed; null before. */
+  chatsTotal: number | null;
+  messagesSeen: number;
+  /** Null: Unipile does not say how many messages an account has. */
+  messagesTotal: number | null;
+  done: boolean;
+}
+
 /** What `/api/events/stream` sends. */
 export type LiveEvent =
-  | { event: "account"; id: string; data: { type: string; account: Account } }
+  | { event: "account"; id: string; data: { type: string; account: Account; progress?: ImportProgress } }
+  | { event: "conversations"; id: string; data: { type: "ConversationsChanged"; reason: string; accountId: string | null; refetch: string } }
   | { event: "conversation"; id: string; data: { type: string; conversation: Conversation } }
   | { event: "message"; id: string; data: { type: string; message: Message; conversation: Conversation } };

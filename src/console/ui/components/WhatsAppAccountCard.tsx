@@ -1,17 +1,21 @@
 /**
  * `WhatsAppAccountCard`: one WhatsApp account: status badge, phone number,
- * name, connected since, last sync, history import progress; Reconnect, and
+ * name, connected since, last sync, the history import's progress (a bar of
+ * the chats done out of the total once every chat is listed); Reconnect, and
  * Disconnect after a confirmation. Shows the `account` it is given: the
  * parent keeps it current (the console from the event stream).
  */
 import { useState } from "react";
 import { type ApiClient, problemOf } from "../api-client";
 import { formatPhone, formatTime, STATUS_LABELS, STATUS_TONES } from "../format";
-import type { Account } from "../model";
+import { importShown } from "../import-progress";
+import type { Account, ImportProgress } from "../model";
 
 export interface WhatsAppAccountCardProps {
   client: ApiClient;
   account: Account;
+  /** The history import's progress as the event stream last sent it (else the account's own fields are shown). */
+  progress?: ImportProgress;
   /** The account as the service answered after an action (disconnect). */
   onChange?(account: Account): void;
   /** Asked to reconnect: open `WhatsAppAccountDialog` with this account's id. */
@@ -20,7 +24,7 @@ export interface WhatsAppAccountCardProps {
 
 const RECONNECTABLE = new Set(["pending", "expired", "connecting", "credentials_required", "permissions_required", "error", "stopped", "failed"]);
 
-export function WhatsAppAccountCard({ client, account, onChange, onReconnect }: WhatsAppAccountCardProps) {
+export function WhatsAppAccountCard({ client, account, progress, onChange, onReconnect }: WhatsAppAccountCardProps) {
   const [confirming, setConfirming] = useState(false);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -53,7 +57,7 @@ export function WhatsAppAccountCard({ client, account, onChange, onReconnect }: 
         <dt>Connected since</dt><dd>{formatTime(account.connectedAt)}</dd>
         <dt>Last sync</dt><dd>{formatTime(account.lastSync)}</dd>
       </dl>
-      <ImportProgress account={account} />
+      <ImportProgressBar account={account} progress={progress} />
       {account.statusReason && !account.connected && <p className="muted">{account.statusReason}</p>}
       {!gone && (
         <div className="actions">
@@ -75,15 +79,20 @@ export function WhatsAppAccountCard({ client, account, onChange, onReconnect }: 
   );
 }
 
-function ImportProgress({ account }: { account: Account }) {
-  const backfill = account.sync.backfill;
-  if (!backfill) return account.connected ? <p className="muted">History import starting…</p> : null;
-  const done = backfill.state === "done";
+function ImportProgressBar({ account, progress }: { account: Account; progress?: ImportProgress }) {
+  const shown = importShown(account, progress);
+  if (!shown) return account.connected ? <p className="muted">History import starting…</p> : null;
+  const { done, chatsDone, chatsTotal, messagesSeen, messagesTotal } = shown;
+  const chats = chatsTotal === null ? `${chatsDone} chats` : `${chatsDone} of ${chatsTotal} chats`;
+  const messages = messagesTotal === null ? `${messagesSeen} messages` : `${messagesSeen} of ${messagesTotal} messages`;
+  const step = done ? "History imported" : shown.phase === "messages" ? "Importing history, reading messages" : "Importing history";
+  const label = done ? "History imported" : "Importing history";
   return (
-    <div className="progress" data-testid="import-progress">
+    <div className="progress" data-testid="import-progress" data-done={done ? "true" : "false"}>
       <label>
-        {done ? "History imported" : "Importing history"}: {backfill.chatsDone} chats, {backfill.messagesImported} messages
-        {done ? <progress max={1} value={1} /> : <progress aria-label="Importing history" />}
+        {step}: {chats}, {messages}
+        {chatsTotal === null ? <progress aria-label={label} /> : <progress aria-label={label} max={Math.max(chatsTotal, 1)} value={chatsTotal === 0 ? 1 : chatsDone} />}
+        {!done && messagesTotal !== null && <progress aria-label="Messages imported" max={Math.max(messagesTotal, 1)} value={messagesSeen} />}
       </label>
     </div>
   );

@@ -1,18 +1,20 @@
 /**
  * The accounts page: one `WhatsAppAccountCard` per account, kept current by
- * the event stream, and the `WhatsAppAccountDialog` to link or reconnect.
+ * the event stream (with each history import's progress), and the `WhatsAppAccountDialog` to link or reconnect.
  */
 import { useCallback, useEffect, useState } from "react";
 import { type ApiClient, problemOf } from "../api-client";
 import { WhatsAppAccountCard } from "../components/WhatsAppAccountCard";
 import { WhatsAppAccountDialog } from "../components/WhatsAppAccountDialog";
 import { useLive } from "../live-context";
-import type { Account } from "../model";
+import type { Account, ImportProgress } from "../model";
 
 export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: boolean }) {
   const [accounts, setAccounts] = useState<Account[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [dialog, setDialog] = useState<{ accountId?: string } | null>(null);
+  /** Each account's history import progress, as the stream last sent it. */
+  const [progress, setProgress] = useState<Record<string, ImportProgress>>({});
 
   const upsert = useCallback((account: Account) => {
     setAccounts((list) => {
@@ -30,7 +32,10 @@ export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: 
     })();
   }, [client]);
   useLive((event) => {
-    if (event.event === "account") upsert(event.data.account);
+    if (event.event !== "account") return;
+    upsert(event.data.account);
+    const next = event.data.progress;
+    if (next) setProgress((old) => ({ ...old, [event.data.account.accountId]: next }));
   });
 
   const visible = accounts ?? [];
@@ -50,7 +55,7 @@ export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: 
       )}
       <div className="cards">
         {visible.map((account) => (
-          <WhatsAppAccountCard key={account.accountId} client={client} account={account} onChange={upsert} onReconnect={(a) => setDialog({ accountId: a.accountId })} />
+          <WhatsAppAccountCard key={account.accountId} client={client} account={account} progress={progress[account.accountId]} onChange={upsert} onReconnect={(a) => setDialog({ accountId: a.accountId })} />
         ))}
       </div>
       <WhatsAppAccountDialog

@@ -1,7 +1,8 @@
 /**
  * The inbox: an account's conversations (newest activity first, unread
  * badges, infinite scroll on the cursor) beside the open conversation's
- * thread. Everything is kept current by the event stream.
+ * thread. Everything is kept current by the event stream (the list is read
+ * again when a history import ends: its chats come as one `conversations` event).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
 import { type ApiClient, problemOf } from "../api-client";
@@ -93,6 +94,11 @@ function ConversationList({ client, accountId, openId, onOpen }: { client: ApiCl
     return () => observer.disconnect();
   }, [cursor, loading, load]);
   useLive((event) => {
+    // A history import ended: its chats were not pushed one by one, so the list is read again.
+    if (event.event === "conversations") {
+      if (event.data.accountId === null || event.data.accountId === accountId) void load(undefined);
+      return;
+    }
     const conversation = event.event === "conversation" || event.event === "message" ? event.data.conversation : null;
     if (conversation && conversation.accountId === accountId) setItems((old) => merge(old, [conversation]));
   });
