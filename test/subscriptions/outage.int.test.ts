@@ -108,10 +108,15 @@ describe("an outage of the receiver", () => {
       const outOfOrder = list.filter((r, i) => i > 0 && !later(list[i - 1] as Received, r));
       expect(outOfOrder).toEqual([]);
     }
-    const logged = await h.deps.sql<{ outcome: string; code: number | null; n: number }[]>`
+    const attempts = () => h.deps.sql<{ outcome: string; code: number | null; n: number }[]>`
       select outcome, status_code as code, count(*)::int as n from subscription_deliveries
       where subscription_id = ${subscription.id} and event_id = any(${[...okIds]}) group by 1, 2 order by 1, 2
     `;
+    // The receiver has the last requests before the worker records their answers: wait for the records.
+    const logged = await until(async () => {
+      const rows = await attempts();
+      return (rows.find((l) => l.outcome === "delivered")?.n ?? 0) >= CHATS * PER_CHAT && rows;
+    }, 10_000, "the delivery records");
     expect(logged.find((l) => l.outcome === "delivered")?.n).toBe(CHATS * PER_CHAT);
     const failed = await h.deps.sql<{ code: number | null }[]>`
       select distinct status_code as code from subscription_deliveries where subscription_id = ${subscription.id} and outcome = 'failed' order by 1

@@ -305,11 +305,14 @@ describe("replicas", () => {
         expect(new Set(ids).size).toBe(15);
         expect(delivered(`/replicas-${n}`).map(textOf)).toEqual(Array.from({ length: 15 }, (_, i) => `réplique ${i}`));
       }
-      const replicas = await h.deps.sql<{ subscription_id: string; replica: string; n: number }[]>`
+      const recorded = () => h.deps.sql<{ subscription_id: string; replica: string; n: number }[]>`
         select subscription_id, replica, count(*)::int as n from subscription_deliveries
         where subscription_id = any(${subs.map((s) => s.subscription.id)}) group by 1, 2
       `;
-      expect(replicas.reduce((sum, r) => sum + r.n, 0)).toBe(45);
+      const total = (rows: { n: number }[]) => rows.reduce((sum, r) => sum + r.n, 0);
+      // The receiver has each request before its replica records the answer: wait for the records.
+      const replicas = await until(async () => { const rows = await recorded(); return total(rows) >= 45 && rows; }, 10_000, "the delivery records");
+      expect(total(replicas)).toBe(45);
       expect(replicas.some((r) => r.replica === "replica-two")).toBe(true);
     } finally {
       await second.stop();
