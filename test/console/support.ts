@@ -16,6 +16,7 @@ import { createLogger } from "../../src/logger";
 import type { RunningSandbox } from "../../src/sandbox";
 import { ensureWebhooks } from "../../src/unipile/webhook-registration";
 import { control, startTestSandbox, TOKEN } from "../sandbox/support";
+import { stopDeps } from "../support/harness";
 import { createTestDatabase } from "../support/test-database";
 
 export interface ConsoleService {
@@ -63,11 +64,7 @@ export async function startConsoleService(env: Record<string, string> = {}): Pro
       return signToken(auth.secret, { sub, roles, issuer: auth.issuer, audience: auth.audience, expiresIn: "1h" });
     },
     async close() {
-      await deps.live.closeAll();
-      await deps.sync.stop();
-      await deps.messaging.fetcher.stop();
-      await deps.runner.stop();
-      await deps.database.stop();
+      await stopDeps(deps);
       await server.stop(true);
       await sandbox.stop();
       await tdb.drop();

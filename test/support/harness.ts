@@ -97,16 +97,21 @@ export async function createHarness(env: Record<string, string> = {}, options: H
     },
     control: (method, path, body) => control(sandbox.url, method, path, body),
     async close() {
-      await deps.live.closeAll();
-      await deps.subscriptions.worker.stop();
-      await deps.accountMonitor.stop();
-      await deps.sync.stop();
-      await deps.messaging.fetcher.stop();
-      await deps.runner.stop();
-      await deps.database.stop();
+      await stopDeps(deps);
       await server.stop(true);
       await sandbox.stop();
       await tdb.drop();
     },
   };
+}
+
+/** Stops what a set of dependencies runs (streams, workers, sync, lookups, projections, the database gate), in order. */
+export async function stopDeps(deps: Deps): Promise<void> {
+  await deps.live.closeAll();
+  await deps.subscriptions.worker.stop();
+  await deps.accountMonitor.stop();
+  await deps.sync.stop();
+  await deps.messaging.fetcher.stop();
+  await deps.runner.stop();
+  await deps.database.stop();
 }

@@ -3,20 +3,10 @@
  * The answers the console reads, as the service's views define them
  * (accounts/routes, messaging/views, audit/schemas). Types only.
  */
-export const ACCOUNT_STATUSES = [
-  "pending",
-  "connecting",
-  "connected",
-  "credentials_required",
-  "permissions_required",
-  "error",
-  "stopped",
-  "failed",
-  "expired",
-  "disconnected",
-  "deleted",
-] as const;
-export type AccountStatus = (typeof ACCOUNT_STATUSES)[number];
+import type { AccountStatus } from "../../accounts/status-mapping";
+
+// The statuses are the service's own list (a pure module the bundle can take).
+export { ACCOUNT_STATUSES, type AccountStatus } from "../../accounts/status-mapping";
 
 export interface Me {
   userId: string;
