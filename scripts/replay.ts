@@ -11,7 +11,7 @@ import { loadConfig } from "../src/config";
 import { createSql } from "../src/db/client";
 import { runMigrations } from "../src/db/migrate";
 import { rebuildProjection, type ReplayProgress, verifyProjection } from "../src/projections";
-import { allProjections } from "../src/projections/registry";
+import { allProjections } from "../src/deps";
 import { useEmbeddedPostgres } from "../src/platform/embedded-postgres";
 
 answerHelp(`usage: bun run replay [-- --projection <name>]... [--batch-size 2000]

@@ -27,11 +27,11 @@ import { bodyDeadline } from "./http/body-deadline";
 import { httpMetrics, metricsRoutes } from "./http/metrics";
 import { createMetricsRefresh } from "./metrics-refresh";
 import { liveRoutes } from "./live/sse-routes";
-import { messagingRoutes } from "./messaging/routes";
-import { sendRoutes } from "./messaging/send-routes";
+import { messagingRoutes } from "./conversations/routes";
+import { sendRoutes } from "./sends/routes";
 import { deliveryLagSummary, subscriptionRoutes } from "./subscriptions";
 import { syncRoutes } from "./sync/routes";
-import { webhookRoutes } from "./unipile/webhook-routes";
+import { webhookRoutes } from "./unipile/ingest/webhook-routes";
 import { consolePages, consoleRoutes } from "./console";
 
 export { API_INFO } from "./http/docs";

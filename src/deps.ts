@@ -18,18 +18,25 @@ import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
 import { randomIds, systemClock } from "./platform/system";
 import { loadOrCreateDevSecret } from "./platform/dev-secret";
-import { allProjections } from "./projections/registry";
+import { accountsProjection } from "./accounts/accounts-projection";
+import { messagingProjection } from "./conversations/projection/apply";
+import { subscriptionsProjection } from "./subscriptions/projection";
 import type { Projection } from "./projections/projection";
 import { createProjectionRunner, type ProjectionRunner } from "./projections/runner";
 import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
 import { createRequestBudget } from "./unipile/request-budget";
-import { createMessagingFetcher, type MessagingFetcher } from "./messaging/fetcher";
-import { createReadService, type ReadService } from "./messaging/read-service";
+import { createMessagingFetcher, type MessagingFetcher } from "./unipile/ingest/lookups";
+import { createReadService, type ReadService } from "./conversations/mark-read";
 import { createSyncService, type SyncService } from "./sync";
-import { createSendService, type SendService } from "./messaging/send-service";
-import { createSendPacing } from "./messaging/send-pacing";
+import { createSendService, type SendService } from "./sends/service";
+import { createSendPacing } from "./sends/pacing";
 import { createLiveStreams, type LiveStreams } from "./live/sse-routes";
 import { createSubscriptionService, createSubscriptionWorker, type SubscriptionService, type SubscriptionWorker } from "./subscriptions";
+
+/** Every projection the service runs, replays (`bun run replay`) and verifies, in the order they are applied. */
+export function allProjections(): Projection[] {
+  return [accountsProjection, messagingProjection, subscriptionsProjection];
+}
 
 export interface Deps {
   config: Config;

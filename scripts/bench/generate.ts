@@ -15,7 +15,7 @@ import { pipeline } from "node:stream/promises";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
 import { classifyWebhookBody } from "../../src/unipile/payloads";
-import { translateWebhook } from "../../src/unipile/translate";
+import { translateWebhook } from "../../src/unipile/ingest/webhook-facts";
 import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
 import { type BenchChat, emitResult, readWorld } from "./common";
 import { answerHelp } from "../../src/platform/help";

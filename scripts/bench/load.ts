@@ -10,8 +10,8 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { conversationIdFor } from "../../src/messaging/ids";
-import { encodeCursor } from "../../src/messaging/views";
+import { conversationIdFor } from "../../src/unipile/ingest/keys";
+import { encodeCursor } from "../../src/conversations/views";
 import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
 import { type BenchWorld, emitResult, lanes, readWorld, sleep, summarize } from "./common";
 import { answerHelp } from "../../src/platform/help";

@@ -12,7 +12,7 @@ import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { createSql } from "../../src/db/client";
 import { rebuildProjection } from "../../src/projections";
-import { allProjections } from "../../src/projections/registry";
+import { allProjections } from "../../src/deps";
 import { emitResult, processMemory } from "./common";
 import { answerHelp } from "../../src/platform/help";
 

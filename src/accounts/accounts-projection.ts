@@ -8,7 +8,7 @@ import type { RecordedEvent } from "../event-store/event";
 import { defineRowProjection } from "../projections/row-projection";
 import { isSyncEvent, SYNC_EVENT_TYPES, type SyncEvent } from "../sync/events";
 import { evolveAccount } from "./account-evolve";
-import { countObservedMessage, evolveAccountSync, type ObservedMessage } from "./account-sync-evolve";
+import { countObservedMessage, evolveAccountSync, type ObservedMessage } from "../sync/account-sync-evolve";
 import { makeAccountsTable } from "./accounts-table";
 import { ACCOUNT_EVENT_TYPES, type AccountEvent, isAccountEvent } from "./events";
 

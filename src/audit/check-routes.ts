@@ -6,13 +6,13 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { accountView } from "../accounts/routes";
+import { accountView } from "../accounts/views";
 import { ApiError } from "../http/errors";
 import { apiApp, AUDITOR, ERRORS, json } from "../http/openapi-app";
 import type { Sql } from "../db/client";
 import { resolveUnipileAccountId, resolveUnipileChatId } from "./account-ref";
 import { conversationStateAt } from "./conversation-state";
-import { ConversationSchema, conversationView, MessageSchema, messageView } from "../messaging/views";
+import { ConversationSchema, conversationView, MessageSchema, messageView } from "../conversations/views";
 import { accountStateAt } from "./account-state";
 import { AccountParams, AccountStateQuery, ConversationParams, ConversationStateQuery, VerifySchema } from "./schemas";
 import type { VerifyGuard } from "./verify-guard";

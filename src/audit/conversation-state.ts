@@ -9,11 +9,11 @@
  */
 import type { Queryable } from "../db/client";
 import { type EventFilter, type EventMatch, LOG_START, type LogPosition, compareLogPositions, readAll, type RecordedEvent } from "../event-store";
-import { chatStream, sendStream } from "../messaging/events";
-import { foldMessaging, type MessagingState, summarizeConversation } from "../messaging/evolve";
-import { messagingIds } from "../messaging/ids";
-import type { ConversationRow, MessageRow } from "../messaging/model";
-import { translateEvent } from "../messaging/translate";
+import { chatStream, sendStream } from "../conversations/events";
+import { foldMessaging, type MessagingState, summarizeConversation } from "../conversations/evolve";
+import { messagingIds } from "../unipile/ingest/keys";
+import type { ConversationRow, MessageRow } from "../conversations/model";
+import { translateEvent } from "../conversations/changes";
 import type { StatePoint } from "./schemas";
 
 const SEND_TYPES = ["MessageSendRequested", "MessageSent", "MessageSendFailed"];

@@ -19,7 +19,7 @@ import { developmentToken, type VerifiedAuthConfig } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { apiApp, BEARER, ERRORS, json, OPEN, type RouteGuards } from "../http/openapi-app";
 import { jsonBodyGate } from "../http/validation";
-import { getConversationForUser } from "../messaging/queries";
+import { getConversationForUser } from "../conversations/queries";
 
 export interface ConsoleRoutesDeps {
   sql: Queryable;

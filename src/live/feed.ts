@@ -6,22 +6,22 @@
  * per log event, carrying that event's log position, so a client resuming
  * after an item misses nothing and gets nothing twice.
  */
-import { accountView } from "../accounts/routes";
+import { accountView } from "../accounts/views";
 import { ACCOUNT_EVENT_TYPES } from "../accounts/events";
 import type { AccountRow } from "../accounts/account-evolve";
 import { accounts } from "../accounts/accounts-table";
 import type { Queryable, Sql } from "../db/client";
 import { compareLogPositions, type LogPosition, type RecordedEvent } from "../event-store/event";
 import { readAll } from "../event-store/read-all";
-import { keysOf } from "../messaging/evolve";
-import { MESSAGING_PROJECTION_EVENT_TYPES } from "../messaging/events";
-import { messagingIds } from "../messaging/ids";
+import { keysOf } from "../conversations/evolve";
+import { MESSAGING_PROJECTION_EVENT_TYPES } from "../conversations/events";
+import { messagingIds } from "../unipile/ingest/keys";
 import { IMPORT_EVENT_TYPES, importProgress } from "./import-progress";
-import { unipileMessageIdsOf } from "../messaging/message-aliases";
-import type { ConversationRow, MessageRow } from "../messaging/model";
-import { conversations, messages } from "../messaging/tables";
-import { translateEvent } from "../messaging/translate";
-import { conversationView, messageView } from "../messaging/views";
+import { unipileMessageIdsOf } from "../conversations/projection/aliases";
+import type { ConversationRow, MessageRow } from "../conversations/model";
+import { conversations, messages } from "../conversations/tables";
+import { translateEvent } from "../conversations/changes";
+import { conversationView, messageView } from "../conversations/views";
 import { readCheckpoint } from "../projections/checkpoints";
 import type { Projection } from "../projections/projection";
 import { createRowMapper } from "../projections/row-projection";

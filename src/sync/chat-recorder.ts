@@ -11,7 +11,7 @@
 import type { Queryable } from "../db/client";
 import type { EventMetadata, NewStreamEvent } from "../event-store/event";
 import { err, ok, type Result } from "../lib/result";
-import { chatObservedFact } from "../messaging/facts";
+import { chatObservedFact } from "../unipile/ingest/rest-facts";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
 import type { RestChat } from "../unipile/payloads";
 import { type KnownChat, readKnownChats } from "./read-sync-state";

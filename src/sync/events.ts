@@ -3,7 +3,7 @@
  * The durable contract of the sync: what the background poll, the history
  * backfill and the gap fill recorded about each account. The messages and
  * chats they read are recorded as `UnipileMessageObserved` and
- * `UnipileChatObserved` facts (messaging/facts.ts); these events say which
+ * `UnipileChatObserved` facts (unipile/ingest/rest-facts.ts); these events say which
  * run read them, why, and how far it got.
  *
  * Two streams per Unipile account, so that the sync's own state is always the

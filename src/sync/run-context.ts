@@ -13,7 +13,7 @@ import type { EventMetadata, FactAppendResult, NewStreamEvent } from "../event-s
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Err, type Result } from "../lib/result";
-import { messageObservedFact, misshapenChatFact, misshapenMessageFact } from "../messaging/facts";
+import { messageObservedFact, misshapenChatFact, misshapenMessageFact } from "../unipile/ingest/rest-facts";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
 import type { Misshapen, RestMessage } from "../unipile/payloads";
 import type { ChatFailure, ChatRecorder } from "./chat-recorder";

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type AccountRow, evolveAccount } from "../../src/accounts/account-evolve";
-import { countObservedMessage, evolveAccountSync, type ObservedMessage } from "../../src/accounts/account-sync-evolve";
+import { countObservedMessage, evolveAccountSync, type ObservedMessage } from "../../src/sync/account-sync-evolve";
 import type { AccountEvent } from "../../src/accounts/events";
 import type { BackfillRunData, SyncEvent } from "../../src/sync/events";
 

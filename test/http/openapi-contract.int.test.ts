@@ -93,7 +93,7 @@ describe("/openapi.json", () => {
   });
 
   test("answers carry examples recorded from the service against the sandbox, valid for their schemas", async () => {
-    const { AccountSchema } = await import("../../src/accounts/routes");
+    const { AccountSchema } = await import("../../src/accounts/views");
     const { EXAMPLES } = await import("../../src/http/examples");
     const example = (path: string, method: string) => (doc.paths[path]?.[method]?.responses["200"] as { content: Record<string, { example?: unknown }> }).content["application/json"]?.example;
     expect(example("/api/unipile/check-status", "get")).toEqual(EXAMPLES.account);

@@ -6,8 +6,8 @@
  * that time.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { sendStream } from "../../src/messaging/events";
-import { uuidV5 } from "../../src/messaging/ids";
+import { sendStream } from "../../src/conversations/events";
+import { uuidV5 } from "../../src/unipile/ingest/keys";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
 import { connectAccount, conversationOf, expectRebuildMatchesLive, type Json, listMessages, newPhone, send } from "./support";

@@ -3,10 +3,10 @@
  * and effects out, in every order the facts can arrive in.
  */
 import { describe, expect, test } from "bun:test";
-import { applyCounts, foldMessaging, type MessagingState, messageKey, seenBy } from "../../src/messaging/evolve";
-import { messagingIds } from "../../src/messaging/ids";
-import type { ConversationRow, MessageRow } from "../../src/messaging/model";
-import { type LoggedEvent, translateEvent } from "../../src/messaging/translate";
+import { applyCounts, foldMessaging, type MessagingState, messageKey, seenBy } from "../../src/conversations/evolve";
+import { messagingIds } from "../../src/unipile/ingest/keys";
+import type { ConversationRow, MessageRow } from "../../src/conversations/model";
+import { type LoggedEvent, translateEvent } from "../../src/conversations/changes";
 import received from "../fixtures/unipile/message-received-whatsapp.json";
 import group from "../fixtures/unipile/message-received-group.json";
 import restMessages from "../fixtures/unipile/message-list.json";

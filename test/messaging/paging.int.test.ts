@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { classifyWebhookBody } from "../../src/unipile/payloads";
-import { translateWebhook } from "../../src/unipile/translate";
+import { translateWebhook } from "../../src/unipile/ingest/webhook-facts";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness, TEST_WEBHOOK_SECRET } from "../support/harness";
 import { connectAccount, conversationOf, type Json, listConversations, listMessages, newPhone, expectRebuildMatchesLive } from "./support";

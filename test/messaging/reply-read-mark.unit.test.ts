@@ -18,11 +18,11 @@ import {
   readRanges,
   seenBy,
   summarizeConversation,
-} from "../../src/messaging/evolve";
-import { messagingIds } from "../../src/messaging/ids";
-import { aliasedIds, unipileMessageIdsOf } from "../../src/messaging/message-aliases";
-import type { ConversationRow, MessageRow } from "../../src/messaging/model";
-import { type LoggedEvent, translateEvent } from "../../src/messaging/translate";
+} from "../../src/conversations/evolve";
+import { messagingIds } from "../../src/unipile/ingest/keys";
+import { aliasedIds, unipileMessageIdsOf } from "../../src/conversations/projection/aliases";
+import type { ConversationRow, MessageRow } from "../../src/conversations/model";
+import { type LoggedEvent, translateEvent } from "../../src/conversations/changes";
 import received from "../fixtures/unipile/message-received-whatsapp.json";
 
 type Json = Record<string, unknown>;

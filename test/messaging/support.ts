@@ -4,7 +4,7 @@
  * and the error-shape matcher.
  */
 import { expect } from "bun:test";
-import { createMessagingProjection, messagingProjection } from "../../src/messaging/messaging-projection";
+import { createMessagingProjection, messagingProjection } from "../../src/conversations/projection/apply";
 import { verifyProjection } from "../../src/projections";
 import { waitFor } from "../sandbox/support";
 import type { Harness } from "../support/harness";

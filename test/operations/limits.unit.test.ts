@@ -5,8 +5,8 @@
  */
 import { describe, expect, test } from "bun:test";
 import { take } from "../../src/lib/token-bucket";
-import { createSendPacing } from "../../src/messaging/send-pacing";
-import { decidePacing, emptyPacingState, type PacedSend, type PacingRefusal, type PacingRules } from "../../src/messaging/send-pacing-rules";
+import { createSendPacing } from "../../src/sends/pacing";
+import { decidePacing, emptyPacingState, type PacedSend, type PacingRefusal, type PacingRules } from "../../src/sends/pacing-rules";
 import { createRequestBudget } from "../../src/unipile/request-budget";
 
 const PACING = { enabled: true, perMinute: 6, burst: 2, newChatsPerDay: 3, newChatsPerDayWarmup: 1, warmupDays: 7, chatMinGapMs: 1000 };

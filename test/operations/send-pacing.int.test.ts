@@ -10,7 +10,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connectAccount, conversationOf, errorShape, newPhone, send } from "../messaging/support";
-import { createSendPacing, type SendPacing } from "../../src/messaging/send-pacing";
+import { createSendPacing, type SendPacing } from "../../src/sends/pacing";
 import { createHarness, type Harness } from "../support/harness";
 import { incoming } from "../sync/support";
 

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createEventStore, type EventStore, type NewStreamEvent } from "../../src/event-store";
-import { messagingProjection } from "../../src/messaging/messaging-projection";
+import { messagingProjection } from "../../src/conversations/projection/apply";
 import { createProjectionRunner, projectionStatus, rebuildProjection, verifyProjection } from "../../src/projections";
 import { counterProjection, createCounterTable, type CounterRow } from "../support/counter-projection";
 import { logVisible } from "../support/log-visible";

@@ -1,7 +1,7 @@
 /**
  * @module console/model
  * The answers the console reads, as the service's views define them
- * (accounts/routes, messaging/views, audit/schemas). Types only.
+ * (accounts/views, conversations/views, audit/schemas). Types only.
  */
 import type { AccountStatus } from "../../accounts/status-mapping";
 

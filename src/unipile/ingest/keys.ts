@@ -1,5 +1,5 @@
 /**
- * @module messaging/ids
+ * @module unipile/ingest/keys
  * Our ids for Unipile's chats and messages: UUID v5 of the Unipile id, so the
  * same chat or message always has the same id, whichever path (webhook, poll,
  * our own send) brought it and however often the log is replayed.

@@ -1,5 +1,5 @@
 /**
- * @module messaging/tables
+ * @module conversations/tables
  * The conversations and messages projection's tables. Every value comes from
  * events (no serials, no now()), so a rebuild compares row for row.
  * `messaging_accounts` is the projection's own copy of who owns which Unipile

@@ -1,5 +1,5 @@
 /**
- * @module unipile/webhook-routes
+ * @module unipile/ingest/webhook-routes
  * `POST /api/unipile/webhook`: every Unipile delivery. The `Unipile-Auth`
  * secret is compared in constant time (401 otherwise, nothing recorded). The
  * raw body is parsed whatever its content type (API-created webhooks send
@@ -12,24 +12,24 @@
  * in the event and the body's bytes are kept beside it (event-store/rows.ts);
  * a fact the log still refuses is recorded as an `UnprocessableFact`.
  */
-import { metrics } from "../platform/metrics";
+import { metrics } from "../../platform/metrics";
 import { createHash, timingSafeEqual } from "node:crypto";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { AccountMonitor } from "../accounts/monitor";
-import type { AccountsService } from "../accounts/service";
-import type { EventStore } from "../event-store";
-import type { EventMetadata } from "../event-store/event";
-import type { AppEnv } from "../http/app-env";
-import { ApiError } from "../http/errors";
-import { jsonMaxDepth, parseJsonText } from "../http/json-body";
-import { EXAMPLES } from "../http/examples";
-import { ERRORS, json as jsonContent, openapiOwnBody } from "../http/openapi-app";
-import type { Clock } from "../lib/clock";
-import type { MessagingFetcher } from "../messaging/fetcher";
-import { classifyWebhookBody } from "./payloads";
-import { translateWebhook } from "./translate";
+import type { AccountMonitor } from "../../accounts/monitor";
+import type { AccountsService } from "../../accounts/service";
+import type { EventStore } from "../../event-store";
+import type { EventMetadata } from "../../event-store/event";
+import type { AppEnv } from "../../http/app-env";
+import { ApiError } from "../../http/errors";
+import { jsonMaxDepth, parseJsonText } from "../../http/json-body";
+import { EXAMPLES } from "../../http/examples";
+import { ERRORS, json as jsonContent, openapiOwnBody } from "../../http/openapi-app";
+import type { Clock } from "../../lib/clock";
+import type { MessagingFetcher } from "./lookups";
+import { classifyWebhookBody } from "../payloads";
+import { translateWebhook } from "./webhook-facts";
 
 export interface WebhookRoutesDeps {
   secret: string;

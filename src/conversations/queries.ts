@@ -1,5 +1,5 @@
 /**
- * @module messaging/queries
+ * @module conversations/queries
  * Reads of the conversations and messages projection. A user only ever sees
  * conversations (and their messages) of accounts they own. Lists are keyset
  * pages on indexed columns, newest first: the cursor holds the last row's

@@ -1,5 +1,5 @@
 /**
- * @module messaging/message-aliases
+ * @module conversations/projection/aliases
  * A message CommSync sent keeps its send's id from the request to the
  * delivery: the pending row, the answer's `messageId` and the row after
  * Unipile's echo are one id. Facts from Unipile name the message by Unipile's
@@ -7,9 +7,9 @@
  * find the row's id for them: the projection loads, for the Unipile ids a
  * batch names, the ids of the rows that hold them.
  */
-import type { Queryable } from "../db/client";
-import { messageIdFor, type MessagingIds, messagingIds } from "./ids";
-import type { MessagingChange } from "./model";
+import type { Queryable } from "../../db/client";
+import { messageIdFor, type MessagingIds, messagingIds } from "../../unipile/ingest/keys";
+import type { MessagingChange } from "../model";
 
 /** The Unipile message ids a change names. */
 export function unipileMessageIdsOf(change: MessagingChange): string[] {

@@ -1,5 +1,5 @@
 /**
- * @module messaging/send-service
+ * @module sends/service
  * Sending a message from CommSync. Each send is a stream
  * `message-send:<send id>`: the request, then exactly one outcome. With an
  * Idempotency-Key the send id follows from the caller and the key, and the
@@ -19,11 +19,11 @@ import { phoneJid } from "../lib/phone";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
-import type { PacingRefusal, SendPacing } from "./send-pacing";
-import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "./events";
-import { conversationIdFor, uuidV5 } from "./ids";
-import type { ConversationRow } from "./model";
-import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "./queries";
+import type { PacingRefusal, SendPacing } from "./pacing";
+import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "../conversations/events";
+import { conversationIdFor, uuidV5 } from "../unipile/ingest/keys";
+import type { ConversationRow } from "../conversations/model";
+import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "../conversations/queries";
 
 export interface OutgoingFile {
   fileName: string;

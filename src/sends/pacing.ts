@@ -1,5 +1,5 @@
 /**
- * @module messaging/send-pacing
+ * @module sends/pacing
  * Pacing of sends per WhatsApp account, so that the service never sends the
  * bursts and waves of new chats that get unofficial numbers restricted
  * (rules in send-pacing-rules.ts):
@@ -19,9 +19,9 @@
 import type { Sql } from "../db/client";
 import type { SendPacingSettings } from "../operations-config";
 import { metrics } from "../platform/metrics";
-import { decidePacing, emptyPacingState, type PacedSend, type PacingRefusal, type PacingState } from "./send-pacing-rules";
+import { decidePacing, emptyPacingState, type PacedSend, type PacingRefusal, type PacingState } from "./pacing-rules";
 
-export type { PacedSend, PacingLimit, PacingRefusal } from "./send-pacing-rules";
+export type { PacedSend, PacingLimit, PacingRefusal } from "./pacing-rules";
 
 export interface SendPacingOptions {
   /** Where the state lives; none: in this process's memory. */

@@ -1,5 +1,5 @@
 /**
- * @module messaging/lookup-bounds
+ * @module unipile/ingest/lookup-bounds
  * The concurrency bounds of background lookups (p-limit): at most `global`
  * at once in the replica and `perAccount` for one Unipile account, so that
  * 200 new chats arriving together make a steady trickle of `GET /chats/{id}`
@@ -7,7 +7,7 @@
  * is small (a key and a closure), and the webhook was answered already.
  */
 import pLimit, { type LimitFunction } from "p-limit";
-import { metrics } from "../platform/metrics";
+import { metrics } from "../../platform/metrics";
 
 export function createLookupBounds(bounds?: { global: number; perAccount: number }) {
   const global = pLimit(bounds?.global ?? Number.POSITIVE_INFINITY);

@@ -1,5 +1,5 @@
 /**
- * @module messaging/send-pacing-table
+ * @module sends/pacing-table
  * The send pacing's state, one row per account: operational state like the
  * sync leases, not history. Kept in Postgres so that the pace holds across
  * replicas and restarts (a day's new chats are not forgotten by a deploy).

@@ -1,5 +1,5 @@
 /**
- * @module messaging/messaging-projection
+ * @module conversations/projection/apply
  * Conversations and messages from the log. A batch loads every row its
  * events touch in three queries, folds the events with the pure
  * `foldMessaging`, moves the conversations' counts, preview and activity by
@@ -8,16 +8,16 @@
  * once. The rare conversation whose newest message went away is recounted
  * from the table.
  */
-import type { TransactionSql } from "../db/client";
-import type { RecordedEvent } from "../event-store/event";
-import type { Projection, TableNames } from "../projections/projection";
-import { createTableWriter } from "../projections/row-projection";
-import { applyCounts, applyReadOutside, chatsByConversation, foldMessaging, keysOf, type MessagingState, type Owner, readRanges } from "./evolve";
-import { MESSAGING_PROJECTION_EVENT_TYPES } from "./events";
-import { aliasedIds, loadAliases } from "./message-aliases";
-import type { ConversationRow, MessageRow } from "./model";
-import { conversations, messages, messagingAccounts } from "./tables";
-import { translateEvent } from "./translate";
+import type { TransactionSql } from "../../db/client";
+import type { RecordedEvent } from "../../event-store/event";
+import type { Projection, TableNames } from "../../projections/projection";
+import { createTableWriter } from "../../projections/row-projection";
+import { applyCounts, applyReadOutside, chatsByConversation, foldMessaging, keysOf, type MessagingState, type Owner, readRanges } from "../evolve";
+import { MESSAGING_PROJECTION_EVENT_TYPES } from "../events";
+import { aliasedIds, loadAliases } from "./aliases";
+import type { ConversationRow, MessageRow } from "../model";
+import { conversations, messages, messagingAccounts } from "../tables";
+import { translateEvent } from "../changes";
 
 const conversationWriter = createTableWriter(conversations, conversations.unipileChatId);
 const messageWriter = createTableWriter(messages, messages.id);

@@ -1,15 +1,15 @@
 /**
- * @module messaging/facts
+ * @module unipile/ingest/rest-facts
  * The facts Unipile's REST answers become, with their dedupe keys. Webhooks,
  * the background sync, the backfill and one-off fetches all build their facts
  * here, so one message or one chat state seen by several paths is stored once.
  * Pure.
  */
 import { createHash } from "node:crypto";
-import type { EventMetadata, NewStreamEvent } from "../event-store/event";
-import { unreadableItemFact } from "../event-store/unprocessable";
-import type { Misshapen } from "../unipile/payloads";
-import { chatStream, type UnipileChatObserved, type UnipileMessageObserved } from "./events";
+import type { EventMetadata, NewStreamEvent } from "../../event-store/event";
+import { unreadableItemFact } from "../../event-store/unprocessable";
+import type { Misshapen } from "../payloads";
+import { chatStream, type UnipileChatObserved, type UnipileMessageObserved } from "../../conversations/events";
 
 /** The key of a message's arrival, shared with the `message_received` webhook. */
 export const messageArrivalKey = (unipileMessageId: string) => `unipile-message:${unipileMessageId}`;

@@ -1,5 +1,5 @@
 /**
- * @module messaging/read-service
+ * @module conversations/mark-read
  * Marking a conversation read, here and at Unipile (`PATCH /chats/{id}`
  * setReadStatus). While the account is connected, Unipile must accept it
  * first (a refusal records nothing); an account that is not connected cannot
@@ -15,7 +15,7 @@ import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
 import { chatStream, type ConversationMarkedRead } from "./events";
 import type { ConversationRow } from "./model";
 import { getConversationForUser } from "./queries";
-import type { Actor } from "./send-service";
+import type { Actor } from "../sends/service";
 
 export interface ReadServiceDeps {
   sql: Sql;

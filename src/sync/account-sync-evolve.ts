@@ -1,13 +1,13 @@
 /**
- * @module accounts/account-sync-evolve
+ * @module sync/account-sync-evolve
  * The sync's progress on the account row: history imports (state, chats
  * done, messages seen and imported), the poll's position and last recorded
  * run, the messages that came by the sync rather than by webhook, and the
  * outage gap it closes. Pure; sync events only ever touch an existing row
  * (the sync runs for known accounts only).
  */
-import type { SyncEvent } from "../sync/events";
-import type { AccountRow } from "./account-evolve";
+import type { SyncEvent } from "./events";
+import type { AccountRow } from "../accounts/account-evolve";
 
 /** The part of a `UnipileMessageObserved` event the count needs. */
 export interface ObservedMessage {

@@ -1,5 +1,5 @@
 /**
- * @module messaging/model
+ * @module conversations/model
  * The rows of the conversations and messages projection, as pure types, and
  * the normalised changes the log's events make to them. Pure.
  */

@@ -1,5 +1,5 @@
 /**
- * @module messaging/events
+ * @module conversations/events
  * The durable contract of conversations and messages.
  *
  * - A chat's stream `unipile-chat:<chat id>` holds what Unipile said about
@@ -12,7 +12,7 @@
  * No attachment bytes, token or secret is ever stored. Pure.
  */
 
-export { chatStream } from "../unipile/translate";
+export { chatStream } from "../unipile/ingest/webhook-facts";
 export const sendStream = (sendId: string) => `message-send:${sendId}`;
 
 /** An attachment as the projection and API describe it (the bytes stay at Unipile). */

@@ -1,5 +1,5 @@
 /**
- * @module messaging/send-routes
+ * @module sends/routes
  * `POST /api/unipile/message`: CommSync's send. The body is JSON
  * `{content, recipients, accountId, platform?, chatId?, quoteId?, subject?}`,
  * or the same fields as multipart/form-data with files under `attachments`.
@@ -16,11 +16,11 @@ import { EXAMPLES } from "../http/examples";
 import { BEARER, ERRORS, IDEMPOTENCY_KEY_DESCRIPTION, json, openapiOwnBody, type RouteGuards } from "../http/openapi-app";
 import { looksLikeRecipient } from "../lib/national-phone";
 import { upstreamError } from "../unipile/upstream-errors";
-import { WHATSAPP_MAX_TEXT_LENGTH } from "./model";
-import { getMessageForUser } from "./queries";
+import { WHATSAPP_MAX_TEXT_LENGTH } from "../conversations/model";
+import { getMessageForUser } from "../conversations/queries";
 import { completeRecipients } from "./recipients";
-import type { OutgoingFile, SendError, SendService } from "./send-service";
-import { MessageSchema, messageView } from "./views";
+import type { OutgoingFile, SendError, SendService } from "./service";
+import { MessageSchema, messageView } from "../conversations/views";
 import type { Queryable } from "../db/client";
 
 export interface SendRoutesDeps {

@@ -1,11 +1,11 @@
 /**
- * @module unipile/translate
+ * @module unipile/ingest/webhook-facts
  * A classified webhook body → what the log records, with deterministic dedupe
  * keys, so Unipile's retries (up to 5 per delivery) and polled copies of the
  * same fact are stored once. Pure.
  */
-import { accountStream } from "../accounts/events";
-import type { ClassifiedWebhook, MessagingWebhook } from "./payloads";
+import { accountStream } from "../../accounts/events";
+import type { ClassifiedWebhook, MessagingWebhook } from "../payloads";
 
 export const chatStream = (chatId: string) => `unipile-chat:${chatId}`;
 export const UNKNOWN_WEBHOOKS_STREAM = "unipile-webhooks:unclassified";

@@ -1,5 +1,5 @@
 /**
- * @module messaging/send-pacing-rules
+ * @module sends/pacing-rules
  * The pacing of one WhatsApp account as a pure function: given the account's
  * pacing state, a send and the time, either the new state (the send may go)
  * or the limit that refuses it and for how long (the state is unchanged: a

@@ -1,5 +1,5 @@
 /**
- * @module messaging/routes
+ * @module conversations/routes
  * Reading conversations and messages, marking a conversation read, and
  * attachment downloads. A user sees only conversations of accounts they own;
  * another user's ids answer 404 like missing ones. Queries first let the
@@ -17,7 +17,7 @@ import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileGateway } from "../unipile/gateway";
 import { upstreamError } from "../unipile/upstream-errors";
 import { getConversationForUser, getMessageForUser, listConversations, listMessages } from "./queries";
-import type { ReadService } from "./read-service";
+import type { ReadService } from "./mark-read";
 import { ConversationSchema, conversationView, decodeCursor, encodeCursor, MessageSchema, messageView } from "./views";
 
 export interface MessagingRoutesDeps {

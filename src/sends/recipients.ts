@@ -1,5 +1,5 @@
 /**
- * @module messaging/recipients
+ * @module sends/recipients
  * A send's recipients as digits with country code: bare national digits
  * (`123456789`) are completed with the country of the account's own phone
  * number (see lib/national-phone); when that cannot be done the answer is a

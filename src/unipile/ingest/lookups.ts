@@ -1,5 +1,5 @@
 /**
- * @module messaging/fetcher
+ * @module unipile/ingest/lookups
  * Looks up at Unipile what a webhook names but does not describe, in the
  * background, after the webhook was answered:
  * - a chat the log has never seen (Unipile does not announce new chats):
@@ -11,14 +11,14 @@
  * A failed lookup is logged and left to the sync, which pages every chat.
  */
 import type { Logger } from "pino";
-import type { Sql } from "../db/client";
-import { failureLog } from "../db/errors";
-import type { EventStore } from "../event-store";
-import type { EventMetadata } from "../event-store/event";
-import { storableId } from "../event-store/storable";
-import type { Clock } from "../lib/clock";
-import type { UnipileGateway } from "../unipile/gateway";
-import { chatObservedFact, messageArrivalKey, messageObservedFact } from "./facts";
+import type { Sql } from "../../db/client";
+import { failureLog } from "../../db/errors";
+import type { EventStore } from "../../event-store";
+import type { EventMetadata } from "../../event-store/event";
+import { storableId } from "../../event-store/storable";
+import type { Clock } from "../../lib/clock";
+import type { UnipileGateway } from "../gateway";
+import { chatObservedFact, messageArrivalKey, messageObservedFact } from "./rest-facts";
 import { createLookupBounds } from "./lookup-bounds";
 
 export interface MessagingFetcherDeps {

@@ -1,5 +1,5 @@
 /**
- * @module messaging/evolve
+ * @module conversations/evolve
  * The conversations and messages as their events make them: one pure fold
  * over a batch of changes, used by the projection (live, rebuild, verify) and
  * by the auditors' point-in-time views. Facts may come in any order: a
@@ -8,9 +8,9 @@
  * send and Unipile's answer to it merge into one message, whichever comes
  * first. Pure.
  */
-import type { MessagingIds } from "./ids";
+import type { MessagingIds } from "../unipile/ingest/keys";
 import type { Attendee, ChatFields, ConversationRow, MessageFields, MessageRow, MessageStatus, MessagingChange, Reaction } from "./model";
-import { mergeAttendees } from "./translate";
+import { mergeAttendees } from "./changes";
 
 export interface Owner {
   accountId: string;

@@ -1,5 +1,5 @@
 /**
- * @module messaging/translate
+ * @module conversations/changes
  * The log's events → normalised changes to conversations and messages. The
  * raw Unipile payloads in the log are parsed here, on read, with the edge
  * schemas, so a better reading of an old payload only needs a replay. A

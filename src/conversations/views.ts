@@ -1,5 +1,5 @@
 /**
- * @module messaging/views
+ * @module conversations/views
  * The JSON shapes of conversations and messages, their zod schemas (for the
  * API documents), and the opaque page cursors.
  */
@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ApiError } from "../http/errors";
 import { isoTime } from "../http/input";
 import { seenBy } from "./evolve";
-import { messageIdFor } from "./ids";
+import { messageIdFor } from "../unipile/ingest/keys";
 import type { ConversationRow, MessageRow } from "./model";
 import type { Keyset } from "./queries";
 
