@@ -10,7 +10,7 @@
  */
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { conversationIdFor } from "../../src/unipile/ingest/keys";
+import { conversationIdFor } from "../../src/unipile/ingest/ids";
 import { encodeCursor } from "../../src/conversations/views";
 import { benchId, benchProviderMessageId, benchText, messageReceivedBody } from "./bodies";
 import { type BenchWorld, emitResult, lanes, readWorld, sleep, summarize } from "./common";

@@ -6,7 +6,7 @@
  * in the metadata. No QR code, token or secret is ever stored. Pure.
  */
 
-export const accountStream = (unipileAccountId: string) => `account:${unipileAccountId}`;
+export { accountStream } from "../unipile/ingest/keys";
 
 export type ConnectionMethod = "qr" | "pairing_code";
 /** How a status reached us. */

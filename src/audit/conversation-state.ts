@@ -11,7 +11,7 @@ import type { Queryable } from "../db/client";
 import { type EventFilter, type EventMatch, LOG_START, type LogPosition, compareLogPositions, readAll, type RecordedEvent } from "../event-store";
 import { chatStream, sendStream } from "../conversations/events";
 import { foldMessaging, type MessagingState, summarizeConversation } from "../conversations/evolve";
-import { messagingIds } from "../unipile/ingest/keys";
+import { messagingIds } from "../unipile/ingest/ids";
 import type { ConversationRow, MessageRow } from "../conversations/model";
 import { translateEvent } from "../conversations/changes";
 import type { StatePoint } from "./schemas";

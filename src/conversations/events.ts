@@ -12,7 +12,7 @@
  * No attachment bytes, token or secret is ever stored. Pure.
  */
 
-export { chatStream } from "../unipile/ingest/webhook-facts";
+export { chatStream } from "../unipile/ingest/keys";
 export const sendStream = (sendId: string) => `message-send:${sendId}`;
 
 /** An attachment as the projection and API describe it (the bytes stay at Unipile). */

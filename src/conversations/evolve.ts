@@ -8,7 +8,7 @@
  * send and Unipile's answer to it merge into one message, whichever comes
  * first. Pure.
  */
-import type { MessagingIds } from "../unipile/ingest/keys";
+import type { MessagingIds } from "../unipile/ingest/ids";
 import type { Attendee, ChatFields, ConversationRow, MessageFields, MessageRow, MessageStatus, MessagingChange, Reaction } from "./model";
 import { mergeAttendees } from "./changes";
 

@@ -15,7 +15,7 @@ import { compareLogPositions, type LogPosition, type RecordedEvent } from "../ev
 import { readAll } from "../event-store/read-all";
 import { keysOf } from "../conversations/evolve";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "../conversations/events";
-import { messagingIds } from "../unipile/ingest/keys";
+import { messagingIds } from "../unipile/ingest/ids";
 import { IMPORT_EVENT_TYPES, importProgress } from "./import-progress";
 import { unipileMessageIdsOf } from "../conversations/projection/aliases";
 import type { ConversationRow, MessageRow } from "../conversations/model";

@@ -21,7 +21,7 @@ import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
 import type { PacingRefusal, SendPacing } from "./pacing";
 import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "../conversations/events";
-import { conversationIdFor, uuidV5 } from "../unipile/ingest/keys";
+import { conversationIdFor, uuidV5 } from "../unipile/ingest/ids";
 import type { ConversationRow } from "../conversations/model";
 import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "../conversations/queries";
 

@@ -6,7 +6,7 @@
  * taken by another connection, as a slow database would hold them.
  */
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { UNKNOWN_WEBHOOKS_STREAM } from "../../src/unipile/ingest/webhook-facts";
+import { UNKNOWN_WEBHOOKS_STREAM } from "../../src/unipile/ingest/keys";
 import { createHarness, type Harness, TEST_WEBHOOK_SECRET } from "../support/harness";
 
 let h: Harness;

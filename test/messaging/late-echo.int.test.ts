@@ -7,7 +7,7 @@
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
 import { sendStream } from "../../src/conversations/events";
-import { uuidV5 } from "../../src/unipile/ingest/keys";
+import { uuidV5 } from "../../src/unipile/ingest/ids";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";
 import { connectAccount, conversationOf, expectRebuildMatchesLive, type Json, listMessages, newPhone, send } from "./support";

@@ -4,7 +4,7 @@
  */
 import { describe, expect, test } from "bun:test";
 import { applyCounts, foldMessaging, type MessagingState, messageKey, seenBy } from "../../src/conversations/evolve";
-import { messagingIds } from "../../src/unipile/ingest/keys";
+import { messagingIds } from "../../src/unipile/ingest/ids";
 import type { ConversationRow, MessageRow } from "../../src/conversations/model";
 import { type LoggedEvent, translateEvent } from "../../src/conversations/changes";
 import received from "../fixtures/unipile/message-received-whatsapp.json";

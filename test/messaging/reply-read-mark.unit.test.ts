@@ -19,7 +19,7 @@ import {
   seenBy,
   summarizeConversation,
 } from "../../src/conversations/evolve";
-import { messagingIds } from "../../src/unipile/ingest/keys";
+import { messagingIds } from "../../src/unipile/ingest/ids";
 import { aliasedIds, unipileMessageIdsOf } from "../../src/conversations/projection/aliases";
 import type { ConversationRow, MessageRow } from "../../src/conversations/model";
 import { type LoggedEvent, translateEvent } from "../../src/conversations/changes";

@@ -1,28 +1,37 @@
 /**
  * @module unipile/ingest/keys
- * Our ids for Unipile's chats and messages: UUID v5 of the Unipile id, so the
- * same chat or message always has the same id, whichever path (webhook, poll,
- * our own send) brought it and however often the log is replayed.
+ * Every stream name and dedupe key of what Unipile tells us, in one place.
+ * Exactly once rests on these: a fact seen by several paths (a webhook,
+ * Unipile's retries of it, the poll, a one-off lookup, the history import)
+ * gets one key, and the log stores it once. Pure.
  */
-import { createHash } from "node:crypto";
+import type { MessagingWebhook } from "../payloads";
 
-const NAMESPACE = Buffer.from("5f0c7a2e9b8d4c1fa3e6d2b1c0f9e8d7", "hex");
+/** An account's life: `account:<Unipile account id>`, so a webhook needs no lookup to find it. */
+export const accountStream = (unipileAccountId: string) => `account:${unipileAccountId}`;
+/** What Unipile said about a chat and its messages, and the reads our users made. */
+export const chatStream = (unipileChatId: string) => `unipile-chat:${unipileChatId}`;
+/** Webhook bodies of no known shape, kept for the auditors. */
+export const UNKNOWN_WEBHOOKS_STREAM = "unipile-webhooks:unclassified";
 
-export function uuidV5(name: string): string {
-  const hash = createHash("sha1").update(NAMESPACE).update(name, "utf8").digest();
-  hash[6] = ((hash[6] as number) & 0x0f) | 0x50;
-  hash[8] = ((hash[8] as number) & 0x3f) | 0x80;
-  const hex = hash.subarray(0, 16).toString("hex");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+/** A message's arrival: the `message_received` webhook and the REST message share it. */
+export const messageArrivalKey = (unipileMessageId: string) => `unipile-message:${unipileMessageId}`;
+
+/**
+ * A messaging webhook's key: the arrival key for a new message (webhook and
+ * poll agree on it); the other events recur for one message, so their key
+ * adds the event, its time and, for reactions, the reaction and who reacted.
+ */
+export function messagingDedupeKey(body: MessagingWebhook): string {
+  if (body.event === "message_received") return messageArrivalKey(body.message_id);
+  const parts = [messageArrivalKey(body.message_id), body.event, body.timestamp ?? ""];
+  if (body.event === "message_reaction") parts.push(body.reaction ?? "", body.reaction_sender?.attendee_id ?? body.reaction_sender?.attendee_provider_id ?? "");
+  return parts.join(":");
 }
 
-export const conversationIdFor = (unipileChatId: string) => uuidV5(`unipile-chat:${unipileChatId}`);
-export const messageIdFor = (unipileMessageId: string) => uuidV5(`unipile-message:${unipileMessageId}`);
-
-/** What pure code needs to name rows. */
-export interface MessagingIds {
-  conversation(unipileChatId: string): string;
-  message(unipileMessageId: string): string;
-}
-
-export const messagingIds: MessagingIds = { conversation: conversationIdFor, message: messageIdFor };
+/**
+ * A chat's details: `digest` hashes what describes the chat (name, type, ids,
+ * attendees), so an unchanged chat seen again adds nothing and a renamed
+ * group adds one fact.
+ */
+export const chatDetailsKey = (unipileChatId: string, digest: string) => `unipile-chat:${unipileChatId}:details:${digest}`;

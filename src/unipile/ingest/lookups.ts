@@ -18,7 +18,8 @@ import type { EventMetadata } from "../../event-store/event";
 import { storableId } from "../../event-store/storable";
 import type { Clock } from "../../lib/clock";
 import type { UnipileGateway } from "../gateway";
-import { chatObservedFact, messageArrivalKey, messageObservedFact } from "./rest-facts";
+import { chatObservedFact, messageObservedFact } from "./rest-facts";
+import { messageArrivalKey } from "./keys";
 import { createLookupBounds } from "./lookup-bounds";
 
 export interface MessagingFetcherDeps {

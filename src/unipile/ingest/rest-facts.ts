@@ -9,10 +9,8 @@ import { createHash } from "node:crypto";
 import type { EventMetadata, NewStreamEvent } from "../../event-store/event";
 import { unreadableItemFact } from "../../event-store/unprocessable";
 import type { Misshapen } from "../payloads";
-import { chatStream, type UnipileChatObserved, type UnipileMessageObserved } from "../../conversations/events";
-
-/** The key of a message's arrival, shared with the `message_received` webhook. */
-export const messageArrivalKey = (unipileMessageId: string) => `unipile-message:${unipileMessageId}`;
+import type { UnipileChatObserved, UnipileMessageObserved } from "../../conversations/events";
+import { chatDetailsKey, chatStream, messageArrivalKey } from "./keys";
 
 type RawChat = { id: string; account_id: string } & Record<string, unknown>;
 type RawMessage = { id: string; account_id: string; chat_id: string } & Record<string, unknown>;
@@ -79,7 +77,7 @@ export function chatObservedFact(
     type: "UnipileChatObserved",
     data: { unipileAccountId: chat.account_id, unipileChatId: chat.id, chat: { ...stable, timestamp: chat.timestamp ?? null }, attendees, at: at.toISOString() },
     metadata,
-    dedupeKey: `unipile-chat:${chat.id}:details:${digest}`,
+    dedupeKey: chatDetailsKey(chat.id, digest),
   };
 }
 

@@ -4,11 +4,8 @@
  * keys, so Unipile's retries (up to 5 per delivery) and polled copies of the
  * same fact are stored once. Pure.
  */
-import { accountStream } from "../../accounts/events";
-import type { ClassifiedWebhook, MessagingWebhook } from "../payloads";
-
-export const chatStream = (chatId: string) => `unipile-chat:${chatId}`;
-export const UNKNOWN_WEBHOOKS_STREAM = "unipile-webhooks:unclassified";
+import type { ClassifiedWebhook } from "../payloads";
+import { chatStream, messagingDedupeKey, UNKNOWN_WEBHOOKS_STREAM } from "./keys";
 
 /** An AccountStatus (or hosted-auth) report: deduplicated against the account's previous report. */
 export interface StatusReport {
@@ -63,17 +60,3 @@ export function translateWebhook(classified: ClassifiedWebhook, raw: unknown): S
     }
   }
 }
-
-/**
- * `message_id` alone for a new message (webhook and poll agree on it); the
- * other events recur for one message, so their key adds the event, its
- * time and, for reactions, the reaction and who reacted.
- */
-export function messagingDedupeKey(body: MessagingWebhook): string {
-  if (body.event === "message_received") return `unipile-message:${body.message_id}`;
-  const parts = [`unipile-message:${body.message_id}`, body.event, body.timestamp ?? ""];
-  if (body.event === "message_reaction") parts.push(body.reaction ?? "", body.reaction_sender?.attendee_id ?? body.reaction_sender?.attendee_provider_id ?? "");
-  return parts.join(":");
-}
-
-export { accountStream };
