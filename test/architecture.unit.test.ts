@@ -19,6 +19,8 @@ const PURE_PATTERNS = [
   "src/**/*-evolve.ts",
   "src/**/evolve.ts",
   "src/conversations/changes.ts",
+  "src/conversations/fold/batch.ts",
+  "src/conversations/fold/*-row.ts",
   "src/unipile/ingest/webhook-facts.ts",
   "src/**/status-mapping.ts",
   "src/unipile/payloads.ts",

@@ -10,10 +10,8 @@
 import type { Queryable } from "../db/client";
 import { type EventFilter, type EventMatch, LOG_START, type LogPosition, compareLogPositions, readAll, type RecordedEvent } from "../event-store";
 import { chatStream, sendStream } from "../conversations/events";
-import { foldMessaging, type MessagingState, summarizeConversation } from "../conversations/evolve";
-import { messagingIds } from "../unipile/ingest/ids";
+import { conversationsFold } from "../conversations/fold";
 import type { ConversationRow, MessageRow } from "../conversations/model";
-import { translateEvent } from "../conversations/changes";
 import type { StatePoint } from "./schemas";
 
 const SEND_TYPES = ["MessageSendRequested", "MessageSent", "MessageSendFailed"];
@@ -54,13 +52,8 @@ export async function conversationStateAt(sql: Queryable, unipileChatId: string,
   const byPosition = new Map<number, RecordedEvent>();
   for (const e of [...chatEvents, ...sendEvents, ...owners]) byPosition.set(e.globalPosition, e);
   const events = [...byPosition.values()].sort(compareLogPositions);
-  const state: MessagingState = { conversations: new Map(), messages: new Map(), owners: new Map(), aliases: new Map() };
-  foldMessaging(state, events.flatMap((e) => translateEvent(e).map((change) => ({ change, recordedAt: e.recordedAt }))), messagingIds);
-
-  const folded = state.conversations.get(unipileChatId);
   const last = events.at(-1);
-  if (!folded || !last) return null;
-  const messages = [...state.messages.values()].filter((m): m is MessageRow => m !== null && m.conversationId === folded.id && m.arrived);
-  messages.sort((a, b) => (b.sentAt.getTime() - a.sentAt.getTime()) || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
-  return { conversation: summarizeConversation(folded, messages), messages, last };
+  const replayed = conversationsFold.replay(events, unipileChatId);
+  if (!replayed || !last) return null;
+  return { ...replayed, last };
 }

@@ -13,20 +13,16 @@ import { accounts } from "../accounts/accounts-table";
 import type { Queryable, Sql } from "../db/client";
 import { compareLogPositions, type LogPosition, type RecordedEvent } from "../event-store/event";
 import { readAll } from "../event-store/read-all";
-import { keysOf } from "../conversations/evolve";
-import { MESSAGING_PROJECTION_EVENT_TYPES } from "../conversations/events";
-import { messagingIds } from "../unipile/ingest/ids";
+import { conversationsFold } from "../conversations/fold";
 import { IMPORT_EVENT_TYPES, importProgress } from "./import-progress";
-import { unipileMessageIdsOf } from "../conversations/projection/aliases";
 import type { ConversationRow, MessageRow } from "../conversations/model";
 import { conversations, messages } from "../conversations/tables";
-import { translateEvent } from "../conversations/changes";
 import { conversationView, messageView } from "../conversations/views";
 import { readCheckpoint } from "../projections/checkpoints";
 import type { Projection } from "../projections/projection";
 import { createRowMapper } from "../projections/row-projection";
 
-export const FEED_EVENT_TYPES = [...new Set<string>([...MESSAGING_PROJECTION_EVENT_TYPES, ...ACCOUNT_EVENT_TYPES])];
+export const FEED_EVENT_TYPES = [...new Set<string>([...conversationsFold.eventTypes, ...ACCOUNT_EVENT_TYPES])];
 /** A history import's start, progress and end: account items too (subscriptions and the event stream read them). */
 export const HISTORY_IMPORT_EVENT_TYPES = ["AccountBackfillStarted", "AccountBackfillProgressed", "AccountBackfillCompleted"] as const;
 const ACCOUNT_ITEM_TYPES: readonly string[] = [...ACCOUNT_EVENT_TYPES, ...HISTORY_IMPORT_EVENT_TYPES];
@@ -122,16 +118,7 @@ interface Plan {
 }
 
 function planOf(event: RecordedEvent): Plan {
-  const changes = translateEvent(event);
-  const messageIds: string[] = [];
-  const chatIds: string[] = [];
-  for (const change of changes) {
-    const keys = keysOf(change, messagingIds);
-    messageIds.push(...keys.messages);
-    chatIds.push(...keys.chats);
-  }
-  const unipileMessageIds = changes.flatMap(unipileMessageIdsOf);
-  return { event, messageIds, unipileMessageIds, chatIds, unipileAccountId: accountOf(event) as string };
+  return { event, ...conversationsFold.rowsOf(event), unipileAccountId: accountOf(event) as string };
 }
 
 async function loadRows(sql: Sql, userId: string, plans: Plan[]) {

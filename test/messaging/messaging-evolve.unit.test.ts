@@ -3,7 +3,8 @@
  * and effects out, in every order the facts can arrive in.
  */
 import { describe, expect, test } from "bun:test";
-import { applyCounts, foldMessaging, type MessagingState, messageKey, seenBy } from "../../src/conversations/evolve";
+import { foldMessaging, type MessagingState, messageKey } from "../../src/conversations/fold/batch";
+import { applyCounts, seenBy } from "../../src/conversations/projection/counts";
 import { messagingIds } from "../../src/unipile/ingest/ids";
 import type { ConversationRow, MessageRow } from "../../src/conversations/model";
 import { type LoggedEvent, translateEvent } from "../../src/conversations/changes";

@@ -9,16 +9,8 @@
  * must equal a recount from scratch.
  */
 import { describe, expect, test } from "bun:test";
-import {
-  applyCounts,
-  applyReadOutside,
-  foldMessaging,
-  keysOf,
-  type MessagingState,
-  readRanges,
-  seenBy,
-  summarizeConversation,
-} from "../../src/conversations/evolve";
+import { foldMessaging, keysOf, type MessagingState } from "../../src/conversations/fold/batch";
+import { applyCounts, applyReadOutside, readRanges, seenBy, summarizeConversation } from "../../src/conversations/projection/counts";
 import { messagingIds } from "../../src/unipile/ingest/ids";
 import { aliasedIds, unipileMessageIdsOf } from "../../src/conversations/projection/aliases";
 import type { ConversationRow, MessageRow } from "../../src/conversations/model";
