@@ -22,7 +22,7 @@ const COMMANDS: [string, string[]][] = [
   ["bun run replay", [process.execPath, "scripts/replay.ts", "--help"]],
   ["bun run token", [process.execPath, "scripts/token.ts", "--help"]],
   ["bun run sandbox", [process.execPath, "scripts/sandbox.ts", "--help"]],
-  ["bun run bench", [process.execPath, "scripts/bench.ts", "--help"]],
+  ["bun run bench", [process.execPath, "scripts/bench/main.ts", "--help"]],
   ["scripts/with-postgres.ts", [process.execPath, "scripts/with-postgres.ts", "--help"]],
   ...["generate", "load", "postgres", "receiver", "replay"].map((name): [string, string[]] => [
     `scripts/bench/${name}.ts (run by the bench)`,

@@ -48,9 +48,9 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import postgres from "postgres";
-import { runMigrations } from "../src/db/migrate";
-import { signToken } from "../src/http/auth";
-import { answerHelp } from "../src/platform/help";
+import { runMigrations } from "../../src/db/migrate";
+import { signToken } from "../../src/http/auth";
+import { answerHelp } from "../../src/platform/help";
 import {
   type BenchChat,
   type BenchWorld,
@@ -63,10 +63,10 @@ import {
   round,
   sleep,
   type Target,
-} from "./bench/common";
-import { describeShares, resetStatements, topStatements, walByRelation, walLsn } from "./bench/wal";
+} from "./common";
+import { describeShares, resetStatements, topStatements, walByRelation, walLsn } from "./wal";
 
-const ROOT = resolve(import.meta.dir, "..");
+const ROOT = resolve(import.meta.dir, "../..");
 const PARTS = ["ingest", "lag", "replay", "queries"] as const;
 type Part = (typeof PARTS)[number];
 
