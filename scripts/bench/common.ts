@@ -1,5 +1,5 @@
 /**
- * Shared by the benchmark's processes (scripts/bench.ts and scripts/bench/*):
+ * Shared by the benchmark's processes (scripts/bench/main.ts and the rest of scripts/bench/):
  * the world file they exchange, figures, latency summaries, process memory
  * from /proc, free loopback ports.
  */

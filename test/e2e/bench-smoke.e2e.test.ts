@@ -1,5 +1,5 @@
 /**
- * The benchmark harness must not rot: `bun scripts/bench.ts --smoke` (a few
+ * The benchmark harness must not rot: `bun scripts/bench/main.ts --smoke` (a few
  * hundred events per part, no targets) runs its whole path here, starting its
  * own Postgres, sandbox and service processes, and must print every figure
  * as a JSON line and exit 0. No timing is asserted: the suite is no benchmark.
@@ -31,7 +31,7 @@ describe("bun run bench --smoke", () => {
       // The run's own temporary folder (TMPDIR): another bench running on the machine meanwhile
       // (another checkout's suite) makes and removes its folders in the shared one.
       const scratch = mkdtempSync(join(tmpdir(), "bench-smoke-test-"));
-      const proc = Bun.spawn([process.execPath, "scripts/bench.ts", "--smoke"], {
+      const proc = Bun.spawn([process.execPath, "scripts/bench/main.ts", "--smoke"], {
         cwd: ROOT,
         env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", TZ: "UTC", TMPDIR: scratch },
         stdin: "ignore",
