@@ -9,9 +9,9 @@
  * with `app.request`.
  */
 import { requestId } from "hono/request-id";
-import { accountRoutes } from "./accounts/routes";
+import { accountRoutes } from "./accounts";
 import { auditRoutes } from "./audit";
-import type { Deps } from "./deps";
+import { accountsProjection, type Deps } from "./deps";
 import { requireAuth } from "./http/auth";
 import { corsFor, securityHeaders } from "./http/browser";
 import { databaseGate } from "./http/database-gate";
@@ -26,12 +26,12 @@ import { requestLogger } from "./http/request-logger";
 import { bodyDeadline } from "./http/body-deadline";
 import { httpMetrics, metricsRoutes } from "./http/metrics";
 import { createMetricsRefresh } from "./metrics-refresh";
-import { liveRoutes } from "./live/sse-routes";
-import { messagingRoutes } from "./conversations/routes";
-import { sendRoutes } from "./sends/routes";
+import { liveRoutes } from "./live";
+import { messagingRoutes } from "./conversations";
+import { sendRoutes } from "./sends";
 import { deliveryLagSummary, subscriptionRoutes } from "./subscriptions";
-import { syncRoutes } from "./sync/routes";
-import { webhookRoutes } from "./unipile/ingest/webhook-routes";
+import { syncRoutes } from "./sync";
+import { webhookRoutes } from "./unipile/ingest";
 import { consolePages, consoleRoutes } from "./console";
 
 export { API_INFO } from "./http/docs";
@@ -105,7 +105,7 @@ export function createApp(deps: Deps) {
       }),
     )
     .route("/", metricsRoutes({ token: deps.config.operations.metricsToken, refresh: createMetricsRefresh(deps.sql, deps.projections), logger: deps.logger }))
-    .route("/", auditRoutes({ sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, guards }))
+    .route("/", auditRoutes({ sql: deps.sql, maintenanceSql: deps.maintenanceSql, projections: deps.projections, accounts: accountsProjection, guards }))
     .route("/", docsRoutes(() => apiDocument(app, { publicUrl: deps.config.unipile.publicUrl })))
     // The console's session and sandbox helpers (its pages, React bundled by Bun, are mounted below).
     .route("/", consoleRoutes({ sql: deps.sql, guards, development: deps.config.auth.mode === "development", auth: deps.auth, sandbox: deps.unipile.sandboxControls }));

@@ -5,8 +5,8 @@
  * object on their own database.
  */
 import type { Logger } from "pino";
-import { type AccountMonitor, createAccountMonitor } from "./accounts/monitor";
-import { type AccountsService, createAccountsService } from "./accounts/service";
+import { type AccountMonitor, createAccountMonitor } from "./accounts";
+import { type AccountsService, createAccountsService } from "./accounts";
 import type { Config } from "./config";
 import { createDatabaseAvailability, type DatabaseAvailability } from "./db/availability";
 import { createSql, type Sql } from "./db/client";
@@ -18,20 +18,23 @@ import type { Clock } from "./lib/clock";
 import type { IdGenerator } from "./lib/ids";
 import { randomIds, systemClock } from "./platform/system";
 import { loadOrCreateDevSecret } from "./platform/dev-secret";
-import { accountsProjection } from "./accounts/accounts-projection";
-import { messagingProjection } from "./conversations/projection/apply";
-import { subscriptionsProjection } from "./subscriptions/projection";
+import { createAccountsProjection } from "./accounts";
+import { messagingProjection } from "./conversations";
+import { subscriptionsProjection } from "./subscriptions";
 import type { Projection } from "./projections/projection";
 import { createProjectionRunner, type ProjectionRunner } from "./projections/runner";
-import { createUnipileGateway, type UnipileGateway } from "./unipile/gateway";
-import { createRequestBudget } from "./unipile/request-budget";
-import { createMessagingFetcher, type MessagingFetcher } from "./unipile/ingest/lookups";
-import { createReadService, type ReadService } from "./conversations/mark-read";
-import { createSyncService, type SyncService } from "./sync";
-import { createSendService, type SendService } from "./sends/service";
-import { createSendPacing } from "./sends/pacing";
-import { createLiveStreams, type LiveStreams } from "./live/sse-routes";
+import { createUnipileGateway, type UnipileGateway } from "./unipile";
+import { createRequestBudget } from "./unipile";
+import { createMessagingFetcher, type MessagingFetcher } from "./unipile/ingest";
+import { createReadService, type ReadService } from "./conversations";
+import { createSyncService, type SyncService, syncAccountRowFold } from "./sync";
+import { createSendService, type SendService } from "./sends";
+import { createSendPacing } from "./sends";
+import { createLiveStreams, type LiveStreams } from "./live";
 import { createSubscriptionService, createSubscriptionWorker, type SubscriptionService, type SubscriptionWorker } from "./subscriptions";
+
+/** The account rows: the accounts' own events, and the sync's progress on them (sync/). */
+export const accountsProjection = createAccountsProjection([syncAccountRowFold]);
 
 /** Every projection the service runs, replays (`bun run replay`) and verifies, in the order they are applied. */
 export function allProjections(): Projection[] {

@@ -17,7 +17,7 @@ import { startEmbeddedPostgres } from "./platform/embedded-postgres";
 import { answerHelp } from "./platform/help";
 import { guardProcess } from "./platform/process-guard";
 import { startSandbox } from "./sandbox";
-import { ensureWebhooks } from "./unipile/webhook-registration";
+import { ensureWebhooks } from "./unipile";
 
 type Cleanup = { name: string; run: () => Promise<unknown> };
 

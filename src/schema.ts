@@ -4,8 +4,8 @@
  */
 export { events, streams } from "./event-store/schema";
 export { projectionCheckpoints } from "./projections/schema";
-export { accounts } from "./accounts/accounts-table";
-export { conversations, messages, messagingAccounts } from "./conversations/tables";
-export { syncLeases } from "./sync/leases-table";
-export { sendPacing } from "./sends/pacing-table";
-export { subscriptionDeliveries, subscriptionDeliveryState, subscriptionPending, subscriptions, subscriptionSecrets } from "./subscriptions/tables";
+export { accounts } from "./accounts";
+export { conversations, messages, messagingAccounts } from "./conversations";
+export { syncLeases } from "./sync";
+export { sendPacing } from "./sends";
+export { subscriptionDeliveries, subscriptionDeliveryState, subscriptionPending, subscriptions, subscriptionSecrets } from "./subscriptions";

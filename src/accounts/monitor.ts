@@ -13,7 +13,7 @@ import type { Logger } from "pino";
 import type { Sql } from "../db/client";
 import { failureLog } from "../db/errors";
 import type { Clock } from "../lib/clock";
-import type { UnipileGateway } from "../unipile/gateway";
+import type { UnipileGateway } from "../unipile";
 import type { AccountRow } from "./account-evolve";
 import { getAccountByUnipileId, listAccountsToCheck, listExpiredAttempts } from "./queries";
 import type { AccountsService } from "./service";

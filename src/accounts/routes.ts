@@ -11,7 +11,7 @@ import { EXAMPLES } from "../http/examples";
 import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
 import { jsonBodyGate } from "../http/validation";
 import type { ProjectionRunner } from "../projections/runner";
-import { upstreamError } from "../unipile/upstream-errors";
+import { upstreamError } from "../unipile";
 import { getAccountForUser, listAccountsForUser } from "./queries";
 import type { AccountsFailure, AccountsService, ConnectionAttempt } from "./service";
 import { AccountSchema, accountView } from "./views";

@@ -1,14 +1,14 @@
 /**
  * @module audit/account-state
  * What the accounts projection held for one account at a past point, rebuilt
- * from the log with the projection's own pure fold (`accountsProjection.fold`:
+ * from the log with the projection's own pure fold (the accounts projection's `fold`:
  * `evolveAccount` for the account's events, and whatever else the projection
  * folds into the row), over the events the projection would have given that
  * row, in log order. No stored snapshot is trusted: the answer is what the log
  * proves, and it stays right when the projection learns new event types.
  */
-import type { AccountRow } from "../accounts/account-evolve";
-import { accountsProjection } from "../accounts/accounts-projection";
+import type { AccountRow } from "../accounts";
+import type { AccountsProjection } from "../accounts";
 import type { Queryable } from "../db/client";
 import { type EventFilter, LOG_START, type LogPosition, readAll, type RecordedEvent } from "../event-store";
 import type { RowFold } from "../projections";
@@ -41,9 +41,9 @@ export function foldRow(fold: RowFold<AccountRow>, key: string, state: Folded, e
  * narrows the read in SQL (an index serves it), the fold's own `keysOf`
  * decides in memory.
  */
-function filterFor(unipileAccountId: string, point: StatePoint | undefined): EventFilter {
+function filterFor(projection: AccountsProjection, unipileAccountId: string, point: StatePoint | undefined): EventFilter {
   return {
-    types: accountsProjection.eventTypes,
+    types: projection.eventTypes,
     anyOf: [{ data: { key: "unipileAccountId", value: unipileAccountId } }],
     ...(point && "time" in point ? { recordedTo: point.time } : {}),
     ...(point && "position" in point ? { maxGlobalPosition: point.position } : {}),
@@ -55,13 +55,13 @@ function filterFor(unipileAccountId: string, point: StatePoint | undefined): Eve
  * position: events at or below it; none: every visible event). Null when no
  * event of the account is in the log by then.
  */
-export async function accountStateAt(sql: Queryable, unipileAccountId: string, point?: StatePoint): Promise<AccountStateAt | null> {
-  const filter = filterFor(unipileAccountId, point);
+export async function accountStateAt(sql: Queryable, projection: AccountsProjection, unipileAccountId: string, point?: StatePoint): Promise<AccountStateAt | null> {
+  const filter = filterFor(projection, unipileAccountId, point);
   let state: Folded = { row: null, last: null };
   let after: LogPosition = LOG_START;
   for (;;) {
     const page = await readAll(sql, { ...filter, after, limit: 1000 });
-    state = foldRow(accountsProjection.fold, unipileAccountId, state, page.events);
+    state = foldRow(projection.fold, unipileAccountId, state, page.events);
     after = page.position;
     if (page.caughtUp) break;
   }

@@ -6,14 +6,15 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { accountView } from "../accounts/views";
+import { accountView } from "../accounts";
 import { ApiError } from "../http/errors";
 import { apiApp, AUDITOR, ERRORS, json } from "../http/openapi-app";
 import type { Sql } from "../db/client";
 import { resolveUnipileAccountId, resolveUnipileChatId } from "./account-ref";
 import { conversationStateAt } from "./conversation-state";
-import { ConversationSchema, conversationView, MessageSchema, messageView } from "../conversations/views";
+import { ConversationSchema, conversationView, MessageSchema, messageView } from "../conversations";
 import { accountStateAt } from "./account-state";
+import type { AccountsProjection } from "../accounts";
 import { AccountParams, AccountStateQuery, ConversationParams, ConversationStateQuery, VerifySchema } from "./schemas";
 import type { VerifyGuard } from "./verify-guard";
 
@@ -68,13 +69,13 @@ const verifyRoute = createRoute({
 });
 
 /** `/api/audit/accounts/{id}/state`, `/conversations/{id}/state` and `/verify` (the auditor guard is on the audit app). */
-export function checkRoutes(deps: { sql: Sql; verify: VerifyGuard }) {
+export function checkRoutes(deps: { sql: Sql; verify: VerifyGuard; accounts: AccountsProjection }) {
   const { sql } = deps;
   return apiApp()
     .openapi(accountStateRoute, async (c) => {
       const { id } = c.req.valid("param");
       const { at } = c.req.valid("query");
-      const state = await accountStateAt(sql, await resolveUnipileAccountId(sql, id), at);
+      const state = await accountStateAt(sql, deps.accounts, await resolveUnipileAccountId(sql, id), at);
       if (!state) throw new ApiError("ACCOUNT_NOT_FOUND", "The log holds no event of this account by then.");
       return c.json({ account: accountView(state.row), at: state.last.recordedAt.toISOString(), position: state.last.globalPosition }, 200);
     })

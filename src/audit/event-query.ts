@@ -6,7 +6,7 @@
  * while events are appended serves each event exactly once, and nothing uses
  * OFFSET.
  */
-import { accountStream } from "../accounts/events";
+import { accountStream } from "../accounts";
 import type { Queryable } from "../db/client";
 import { type EventFilter, type EventMatch, LOG_START, type LogPosition, readAll } from "../event-store";
 import { resolveUnipileAccountId } from "./account-ref";

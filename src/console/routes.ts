@@ -13,13 +13,13 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import { getAccountForUser } from "../accounts/queries";
+import { getAccountForUser } from "../accounts";
 import type { Queryable } from "../db/client";
 import { developmentToken, type VerifiedAuthConfig } from "../http/auth";
 import { ApiError } from "../http/errors";
 import { apiApp, BEARER, ERRORS, json, OPEN, type RouteGuards } from "../http/openapi-app";
 import { jsonBodyGate } from "../http/validation";
-import { getConversationForUser } from "../conversations/queries";
+import { getConversationForUser } from "../conversations";
 
 export interface ConsoleRoutesDeps {
   sql: Queryable;

@@ -5,17 +5,17 @@
  * first (a refusal records nothing); an account that is not connected cannot
  * tell Unipile, so the mark is recorded here alone and says so.
  */
-import { getAccountForUser } from "../accounts/queries";
+import { getAccountForUser } from "../accounts";
 import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
 import type { Clock } from "../lib/clock";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
-import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
+import type { UnipileFailure, UnipileGateway } from "../unipile";
 import { chatStream, type ConversationMarkedRead } from "./events";
 import type { ConversationRow } from "./model";
 import { getConversationForUser } from "./queries";
-import type { Actor } from "../sends/service";
+import type { Actor } from "../sends";
 
 export interface ReadServiceDeps {
   sql: Sql;

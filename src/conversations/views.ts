@@ -7,7 +7,7 @@ import { z } from "zod";
 import { ApiError } from "../http/errors";
 import { isoTime } from "../http/input";
 import { seenBy } from "./projection/counts";
-import { messageIdFor } from "../unipile/ingest/ids";
+import { messageIdFor } from "../unipile/ingest";
 import type { ConversationRow, MessageRow } from "./model";
 import type { Keyset } from "./queries";
 

@@ -6,18 +6,18 @@
  * per log event, carrying that event's log position, so a client resuming
  * after an item misses nothing and gets nothing twice.
  */
-import { accountView } from "../accounts/views";
-import { ACCOUNT_EVENT_TYPES } from "../accounts/events";
-import type { AccountRow } from "../accounts/account-evolve";
-import { accounts } from "../accounts/accounts-table";
+import { accountView } from "../accounts";
+import { ACCOUNT_EVENT_TYPES } from "../accounts";
+import type { AccountRow } from "../accounts";
+import { accounts } from "../accounts";
 import type { Queryable, Sql } from "../db/client";
 import { compareLogPositions, type LogPosition, type RecordedEvent } from "../event-store/event";
 import { readAll } from "../event-store/read-all";
-import { conversationsFold } from "../conversations/fold";
+import { conversationsFold } from "../conversations";
 import { IMPORT_EVENT_TYPES, importProgress } from "./import-progress";
-import type { ConversationRow, MessageRow } from "../conversations/model";
-import { conversations, messages } from "../conversations/tables";
-import { conversationView, messageView } from "../conversations/views";
+import type { ConversationRow, MessageRow } from "../conversations";
+import { conversations, messages } from "../conversations";
+import { conversationView, messageView } from "../conversations";
 import { readCheckpoint } from "../projections/checkpoints";
 import type { Projection } from "../projections/projection";
 import { createRowMapper } from "../projections/row-projection";

@@ -5,7 +5,7 @@
  * number (see lib/national-phone); when that cannot be done the answer is a
  * 400 that says to add the country code.
  */
-import { getAccountForUser } from "../accounts/queries";
+import { getAccountForUser } from "../accounts";
 import type { Queryable } from "../db/client";
 import { ApiError } from "../http/errors";
 import { completePhone, MAX_NATIONAL_DIGITS } from "../lib/national-phone";

@@ -15,12 +15,12 @@ import { isStorableText, STORABLE_TEXT_MESSAGE } from "../http/input";
 import { EXAMPLES } from "../http/examples";
 import { BEARER, ERRORS, IDEMPOTENCY_KEY_DESCRIPTION, json, openapiOwnBody, type RouteGuards } from "../http/openapi-app";
 import { looksLikeRecipient } from "../lib/national-phone";
-import { upstreamError } from "../unipile/upstream-errors";
-import { WHATSAPP_MAX_TEXT_LENGTH } from "../conversations/model";
-import { getMessageForUser } from "../conversations/queries";
+import { upstreamError } from "../unipile";
+import { WHATSAPP_MAX_TEXT_LENGTH } from "../conversations";
+import { getMessageForUser } from "../conversations";
 import { completeRecipients } from "./recipients";
 import type { OutgoingFile, SendError, SendService } from "./service";
-import { MessageSchema, messageView } from "../conversations/views";
+import { MessageSchema, messageView } from "../conversations";
 import type { Queryable } from "../db/client";
 
 export interface SendRoutesDeps {

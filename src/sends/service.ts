@@ -9,7 +9,7 @@
  */
 import { createHash } from "node:crypto";
 import type { Logger } from "pino";
-import { getAccountForUser } from "../accounts/queries";
+import { getAccountForUser } from "../accounts";
 import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
 import type { EventMetadata, RecordedEvent } from "../event-store/event";
@@ -18,12 +18,12 @@ import type { IdGenerator } from "../lib/ids";
 import { phoneJid } from "../lib/phone";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
-import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
+import type { UnipileFailure, UnipileGateway } from "../unipile";
 import type { PacingRefusal, SendPacing } from "./pacing";
-import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "../conversations/events";
-import { conversationIdFor, uuidV5 } from "../unipile/ingest/ids";
-import type { ConversationRow } from "../conversations/model";
-import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "../conversations/queries";
+import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "../conversations";
+import { conversationIdFor, uuidV5 } from "../unipile/ingest";
+import type { ConversationRow } from "../conversations";
+import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "../conversations";
 
 export interface OutgoingFile {
   fileName: string;

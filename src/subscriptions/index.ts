@@ -9,3 +9,4 @@ export { subscriptionRoutes, type SubscriptionRoutesDeps } from "./routes";
 export { createSubscriptionService, type SubscriptionService } from "./service";
 export { createSubscriptionWorker, type DeliverySettings, type SubscriptionWorker } from "./worker";
 export { deliveryLagSummary } from "./queries";
+export { subscriptionDeliveries, subscriptionDeliveryState, subscriptionPending, subscriptionSecrets, subscriptions } from "./tables";

@@ -13,7 +13,7 @@ import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
 import { jsonBodyGate } from "../http/validation";
-import { decodePosition } from "../live/feed";
+import { decodePosition } from "../live";
 import { SUBSCRIPTION_EVENT_NAMES } from "./events";
 import { deliveryStatus, getSubscriptionForUser, listDeliveries, listSubscriptionsForUser } from "./queries";
 import type { SubscriptionService } from "./service";

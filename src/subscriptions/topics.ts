@@ -4,7 +4,7 @@
  * named by topic, with a stable event id derived from its log position. The
  * same log event always gives the same id, on retries and on replays. Pure.
  */
-import type { FeedItem } from "../live/feed";
+import type { FeedItem } from "../live";
 import type { SubscriptionTopic } from "./events";
 
 export const PAYLOAD_VERSION = 1;

@@ -12,7 +12,7 @@
  */
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
-import { FEED_EVENT_TYPES, HISTORY_IMPORT_EVENT_TYPES, projectedPosition, readFeed } from "../live/feed";
+import { FEED_EVENT_TYPES, HISTORY_IMPORT_EVENT_TYPES, projectedPosition, readFeed } from "../live";
 import type { Projection } from "../projections/projection";
 import type { ProjectionRunner } from "../projections/runner";
 import { wantsTopic } from "./events";

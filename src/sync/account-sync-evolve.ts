@@ -6,8 +6,9 @@
  * outage gap it closes. Pure; sync events only ever touch an existing row
  * (the sync runs for known accounts only).
  */
-import type { SyncEvent } from "./events";
-import type { AccountRow } from "../accounts/account-evolve";
+import type { AccountRow, AccountRowFold } from "../accounts";
+import type { RecordedEvent } from "../event-store/event";
+import { isSyncEvent, SYNC_EVENT_TYPES, type SyncEvent } from "./events";
 
 /** The part of a `UnipileMessageObserved` event the count needs. */
 export interface ObservedMessage {
@@ -78,3 +79,15 @@ export function countObservedMessage(row: AccountRow | null, event: ObservedMess
     backfillMessagesImported: row.backfillMessagesImported + (ofThisImport ? 1 : 0),
   };
 }
+
+const OBSERVED_MESSAGE = "UnipileMessageObserved";
+
+/** The sync's part of the account row, for the accounts projection (composed in deps.ts). */
+export const syncAccountRowFold: AccountRowFold = {
+  eventTypes: [...SYNC_EVENT_TYPES, OBSERVED_MESSAGE],
+  evolve(row: AccountRow | null, event: RecordedEvent) {
+    if (isSyncEvent(event)) return evolveAccountSync(row, event as unknown as SyncEvent);
+    if (event.type === OBSERVED_MESSAGE) return countObservedMessage(row, event as unknown as ObservedMessage);
+    return row;
+  },
+};

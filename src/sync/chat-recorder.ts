@@ -11,9 +11,9 @@
 import type { Queryable } from "../db/client";
 import type { EventMetadata, NewStreamEvent } from "../event-store/event";
 import { err, ok, type Result } from "../lib/result";
-import { chatObservedFact } from "../unipile/ingest/rest-facts";
-import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
-import type { RestChat } from "../unipile/payloads";
+import { chatObservedFact } from "../unipile/ingest";
+import type { UnipileFailure, UnipileGateway } from "../unipile";
+import type { RestChat } from "../unipile";
 import { type KnownChat, readKnownChats } from "./read-sync-state";
 
 export interface ChatCache {

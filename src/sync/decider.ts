@@ -6,7 +6,7 @@
  * wait after a failure. Pure: time and randomness come in as arguments.
  */
 import type { AccountStatus } from "../accounts/status-mapping";
-import type { UnipileFailure } from "../unipile/gateway-failures";
+import type { UnipileFailure } from "../unipile";
 import type { AccountSyncCompleted, BackfillEvent, BackfillReason, BackfillRunData, SyncTrigger } from "./events";
 
 export interface BackfillState extends BackfillRunData {

@@ -11,7 +11,7 @@
 import { metrics } from "../platform/metrics";
 import { err, ok, type Result } from "../lib/result";
 import type { NewStreamEvent } from "../event-store/event";
-import type { UnipileFailure } from "../unipile/gateway";
+import type { UnipileFailure } from "../unipile";
 import { type BackfillState, backfillToStart, type SyncState } from "./decider";
 import { type BackfillEvent, type BackfillRunData, backfillStartKey, backfillStepKey, backfillStream } from "./events";
 import { readSyncState } from "./read-sync-state";

@@ -10,7 +10,7 @@ import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
-import type { UnipileGateway } from "../unipile/gateway";
+import type { UnipileGateway } from "../unipile";
 import { createAccountSync } from "./account-sync";
 import { createChatCache, createChatRecorder } from "./chat-recorder";
 import { createSyncScheduler, type SyncScheduler } from "./scheduler";
@@ -70,3 +70,6 @@ export function createSyncService(options: SyncServiceOptions): SyncService {
 }
 
 export type { SyncOutcome, SchedulerStatus } from "./scheduler";
+export { syncLeases } from "./leases-table";
+export { syncRoutes } from "./routes";
+export { syncAccountRowFold } from "./account-sync-evolve";

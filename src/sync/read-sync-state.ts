@@ -6,7 +6,7 @@
  */
 import type { Queryable } from "../db/client";
 import { storableId } from "../event-store/storable";
-import { chatStream } from "../conversations/events";
+import { chatStream } from "../conversations";
 import { type SyncState, syncStateOf } from "./decider";
 import { type AccountSyncCompleted, type BackfillEvent, backfillStream, syncStream } from "./events";
 

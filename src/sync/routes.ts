@@ -8,9 +8,9 @@
  */
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
-import type { AccountRow } from "../accounts/account-evolve";
-import { getAccountForUser, listAccountsForUser } from "../accounts/queries";
-import { AccountSchema, accountView } from "../accounts/views";
+import type { AccountRow } from "../accounts";
+import { getAccountForUser, listAccountsForUser } from "../accounts";
+import { AccountSchema, accountView } from "../accounts";
 import type { Sql } from "../db/client";
 import { ApiError } from "../http/errors";
 import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";

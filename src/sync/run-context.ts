@@ -6,16 +6,16 @@
  * ours? stopping?).
  */
 import type { Logger } from "pino";
-import type { AccountRow } from "../accounts/account-evolve";
+import type { AccountRow } from "../accounts";
 import type { Sql } from "../db/client";
 import type { EventStore } from "../event-store";
 import type { EventMetadata, FactAppendResult, NewStreamEvent } from "../event-store/event";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Err, type Result } from "../lib/result";
-import { messageObservedFact, misshapenChatFact, misshapenMessageFact } from "../unipile/ingest/rest-facts";
-import type { UnipileFailure, UnipileGateway } from "../unipile/gateway";
-import type { Misshapen, RestMessage } from "../unipile/payloads";
+import { messageObservedFact, misshapenChatFact, misshapenMessageFact } from "../unipile/ingest";
+import type { UnipileFailure, UnipileGateway } from "../unipile";
+import type { Misshapen, RestMessage } from "../unipile";
 import type { ChatFailure, ChatRecorder } from "./chat-recorder";
 import type { SyncTrigger } from "./events";
 

@@ -15,8 +15,8 @@
  * trickle of calls, not one per account.
  */
 import type { Logger } from "pino";
-import type { AccountRow } from "../accounts/account-evolve";
-import { getAccountByUnipileId } from "../accounts/queries";
+import type { AccountRow } from "../accounts";
+import { getAccountByUnipileId } from "../accounts";
 import type { Sql } from "../db/client";
 import { failureLog } from "../db/errors";
 import { metrics } from "../platform/metrics";

@@ -6,7 +6,7 @@
  * `conversationsFold`, fold/index.ts). Facts may come in any order (see message-row.ts).
  * Pure.
  */
-import type { MessagingIds } from "../../unipile/ingest/ids";
+import type { MessagingIds } from "../../unipile/ingest";
 import type { ConversationRow, MessageRow, MessagingChange } from "../model";
 import { blankConversation, markRead, type Owner, withChat } from "./conversation-row";
 import { arrive, followUp, laterStatus, mergeSend, pendingSend, placed, stub } from "./message-row";

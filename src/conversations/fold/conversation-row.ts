@@ -5,7 +5,7 @@
  * what webhooks suggest), read up to a mark. Its counts and newest message
  * are the batch's arithmetic (projection/counts.ts). Pure.
  */
-import type { MessagingIds } from "../../unipile/ingest/ids";
+import type { MessagingIds } from "../../unipile/ingest";
 import { mergeAttendees } from "../changes";
 import type { Attendee, ChatFields, ConversationRow } from "../model";
 

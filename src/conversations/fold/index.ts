@@ -5,7 +5,7 @@
  * rows a change touches, the fold, and a conversation from scratch. Callers
  * outside conversations/ use this, never the steps one by one.
  */
-import { messagingIds, type MessagingIds } from "../../unipile/ingest/ids";
+import { messagingIds, type MessagingIds } from "../../unipile/ingest";
 import { type LoggedEvent, translateEvent } from "../changes";
 import { MESSAGING_PROJECTION_EVENT_TYPES } from "../events";
 import type { ConversationRow, MessageRow } from "../model";

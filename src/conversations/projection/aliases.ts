@@ -8,7 +8,7 @@
  * batch names, the ids of the rows that hold them.
  */
 import type { Queryable } from "../../db/client";
-import { messageIdFor, type MessagingIds, messagingIds } from "../../unipile/ingest/ids";
+import { messageIdFor, type MessagingIds, messagingIds } from "../../unipile/ingest";
 import type { MessagingChange } from "../model";
 
 /** The Unipile message ids a change names. */

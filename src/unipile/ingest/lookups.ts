@@ -17,7 +17,7 @@ import type { EventStore } from "../../event-store";
 import type { EventMetadata } from "../../event-store/event";
 import { storableId } from "../../event-store/storable";
 import type { Clock } from "../../lib/clock";
-import type { UnipileGateway } from "../gateway";
+import type { UnipileGateway } from "..";
 import { chatObservedFact, messageObservedFact } from "./rest-facts";
 import { messageArrivalKey } from "./keys";
 import { createLookupBounds } from "./lookup-bounds";

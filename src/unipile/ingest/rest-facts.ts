@@ -8,8 +8,8 @@
 import { createHash } from "node:crypto";
 import type { EventMetadata, NewStreamEvent } from "../../event-store/event";
 import { unreadableItemFact } from "../../event-store/unprocessable";
-import type { Misshapen } from "../payloads";
-import type { UnipileChatObserved, UnipileMessageObserved } from "../../conversations/events";
+import type { Misshapen } from "..";
+import type { UnipileChatObserved, UnipileMessageObserved } from "../../conversations";
 import { chatDetailsKey, chatStream, messageArrivalKey } from "./keys";
 
 type RawChat = { id: string; account_id: string } & Record<string, unknown>;

@@ -17,8 +17,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { AccountMonitor } from "../../accounts/monitor";
-import type { AccountsService } from "../../accounts/service";
+import type { AccountMonitor } from "../../accounts";
+import type { AccountsService } from "../../accounts";
 import type { EventStore } from "../../event-store";
 import type { EventMetadata } from "../../event-store/event";
 import type { AppEnv } from "../../http/app-env";
@@ -28,7 +28,7 @@ import { EXAMPLES } from "../../http/examples";
 import { ERRORS, json as jsonContent, openapiOwnBody } from "../../http/openapi-app";
 import type { Clock } from "../../lib/clock";
 import type { MessagingFetcher } from "./lookups";
-import { classifyWebhookBody } from "../payloads";
+import { classifyWebhookBody } from "..";
 import { translateWebhook } from "./webhook-facts";
 
 export interface WebhookRoutesDeps {
