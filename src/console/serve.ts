@@ -34,7 +34,7 @@ const ENTRY = join(import.meta.dir, "ui", "index.html");
 
 interface Bundle {
   html: string;
-  assets: Map<string, { body: Uint8Array; type: string }>;
+  assets: Map<string, { body: Uint8Array<ArrayBuffer>; type: string }>;
 }
 
 let building: Promise<Bundle> | null = null;
@@ -59,7 +59,7 @@ async function build(): Promise<Bundle> {
   });
   if (!result.success) throw new Error(`the console did not build: ${result.logs.map(String).join("\n")}`);
   let html = "";
-  const assets = new Map<string, { body: Uint8Array; type: string }>();
+  const assets = new Map<string, { body: Uint8Array<ArrayBuffer>; type: string }>();
   for (const output of result.outputs) {
     const name = output.path.replace(/^\.\//, "");
     if (name.endsWith(".html")) html = await output.text();

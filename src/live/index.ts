@@ -6,3 +6,4 @@
  */
 export { FEED_EVENT_TYPES, type FeedItem, HISTORY_IMPORT_EVENT_TYPES, decodePosition, projectedPosition, readFeed } from "./feed";
 export { type LiveStreams, createLiveStreams, liveRoutes } from "./sse-routes";
+export type { ImportProgress } from "./import-progress";

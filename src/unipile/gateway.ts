@@ -209,7 +209,7 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
         client.messaging.getAllMessages({ ...pageParams(q), ...(q.accountId ? { account_id: q.accountId } : {}) }),
       ),
     getMessage: (messageId: string): UnipileResult<RestMessage> => read("getMessage", RestMessageSchema, () => client.messaging.getMessage(messageId)),
-    getAttachment: async (q: { messageId: string; attachmentId: string }): UnipileResult<{ bytes: Uint8Array; mimeType: string }> => {
+    getAttachment: async (q: { messageId: string; attachmentId: string }): UnipileResult<{ bytes: Uint8Array<ArrayBuffer>; mimeType: string }> => {
       const r = await run("getAttachment", true, () => client.messaging.getMessageAttachment({ message_id: q.messageId, attachment_id: q.attachmentId }));
       if (!r.ok) return r;
       if (!(r.value instanceof Blob)) return err({ kind: "invalid_response", message: "attachment answered as JSON, not bytes", issues: [] });

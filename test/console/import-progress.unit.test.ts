@@ -5,7 +5,7 @@ import type { Account, ImportProgress } from "../../src/console/ui/model";
 
 const account = (backfill: Account["sync"]["backfill"]): Account =>
   ({ accountId: "a1", connected: true, sync: { state: backfill?.state === "done" ? "live" : "backfilling", backfill } }) as Account;
-const running = { state: "running" as const, chatsDone: 40, messagesSeen: 0, messagesImported: 0, startedAt: null, completedAt: null };
+const running = { state: "running" as const, reason: null, chatsDone: 40, messagesSeen: 0, messagesImported: 0, startedAt: null, completedAt: null };
 const progress = (p: Partial<ImportProgress>): ImportProgress => ({ phase: "chats", chatsDone: 0, chatsTotal: null, messagesSeen: 0, messagesTotal: null, done: false, ...p });
 
 describe("importShown", () => {

@@ -4,7 +4,7 @@
  * event stream, and shows the accounts, the inbox and (auditors) the audit.
  */
 import { useEffect, useMemo, useState } from "react";
-import { type ApiClient, createApiClient } from "./api-client";
+import { type ApiClient, answer, createApiClient, Problem } from "./api-client";
 import { createLiveHub, LiveContext } from "./live-context";
 import { type LiveState, openLiveStream } from "./live";
 import type { Me } from "./model";
@@ -25,19 +25,23 @@ export function App() {
 
   const signIn = async (token: string | null, how: Session["how"], sandbox: boolean): Promise<string | null> => {
     const client = createApiClient(location.origin, token);
-    const response = await client.api.me.$get().catch(() => null);
-    if (!response) return "The service cannot be reached.";
-    if (!response.ok) return response.status === 401 ? "That token is not accepted (expired, or signed with another key)." : `The service answered ${response.status}.`;
+    let me: Me;
+    try {
+      me = await answer(client.api.me.$get());
+    } catch (failure) {
+      if (failure instanceof Problem && failure.status === 401) return "That token is not accepted (expired, or signed with another key).";
+      return failure instanceof Error ? failure.message : "The service cannot be reached.";
+    }
     if (token && how === "token") sessionStorage.setItem(TOKEN_KEY, token);
     setProblem(null);
-    setSession({ client, me: await response.json(), sandbox, how });
+    setSession({ client, me, sandbox, how });
     return null;
   };
 
   useEffect(() => {
     void (async () => {
       const anonymous = createApiClient(location.origin, null);
-      const info = await anonymous.console.session.$get().then((r) => (r.ok ? r.json() : null)).catch(() => null);
+      const info = await answer(anonymous.console.session.$get()).catch(() => null);
       const sandbox = info?.sandbox ?? false;
       setSandboxMode(sandbox);
       const stored = sessionStorage.getItem(TOKEN_KEY);

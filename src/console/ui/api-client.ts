@@ -1,64 +1,18 @@
 /**
  * @module console/api-client
- * The typed API client the console's components take as a prop. It is
- * `hc` from `hono/client`; `ApiClient` spells out, by hand, the shape `hc`
- * gives the routes the console calls (paths, `param`/`query`/`json`/`form`/
- * `header` arguments, answers), so that the components are written in `hc`'s
- * syntax and keep working unchanged when the type becomes
- * `ReturnType<typeof hc<AppType>>`.
+ * The typed API client the console's components take as a prop: `hc<AppType>`
+ * from `hono/client`, typed by the service's own routes (a type-only import of
+ * `AppType`: nothing of the server is bundled). Every path, argument and
+ * answer the components use is checked against the routes' declarations.
  */
-import { type ClientRequestOptions, type ClientResponse, hc } from "hono/client";
-import type { StatusCode } from "hono/utils/http-status";
-import type { Account, Connection, Conversation, Me, Message, Page, SendAnswer, SessionInfo, AuditEventPage, AccountState, ConversationState } from "./model";
+import { type ClientResponse, hc } from "hono/client";
+import type { SuccessStatusCode } from "hono/utils/http-status";
+import type { AppType } from "../../app";
+import type { Account } from "./model";
 
-type Res<T> = Promise<ClientResponse<T, StatusCode, "json">>;
-type Opt = ClientRequestOptions;
-type Header = { header?: Record<string, string> };
-
-export interface ApiClient {
-  console: { session: { $get(args?: Header, options?: Opt): Res<SessionInfo> } };
-  api: {
-    me: { $get(args?: Header, options?: Opt): Res<Me> };
-    console: {
-      sandbox: {
-        scan: { $post(args: { query: { accountId: string }; json: { phoneNumber?: string; name?: string } }, options?: Opt): Res<{ scanned: true }> };
-        incoming: { $post(args: { query: { conversationId: string }; json: { text?: string } }, options?: Opt): Res<{ written: true; messageId: string | null }> };
-      };
-    };
-    unipile: {
-      "connect-whatsapp": { $post(args: { json: { pairingPhoneNumber?: string } }, options?: Opt): Res<Connection> };
-      "check-status": { $get(args: { query: { accountId: string; wait?: string } }, options?: Opt): Res<Account> };
-      account: {
-        $get(args: { query: { accountId?: string } }, options?: Opt): Res<{ accounts: Account[] }>;
-        $delete(args: { query: { accountId: string } }, options?: Opt): Res<{ account: Account; alreadyDisconnected: boolean }>;
-        reconnect: { $post(args: { query: { accountId: string } }, options?: Opt): Res<Connection> };
-      };
-      message: {
-        $post(
-          args: { form: { content: string; accountId: string; chatId?: string; quoteId?: string; attachments?: File[] } } & Header,
-          options?: Opt,
-        ): Res<SendAnswer>;
-      };
-    };
-    conversations: {
-      $get(args: { query: { accountId?: string; cursor?: string; limit?: string } }, options?: Opt): Res<Page<Conversation>>;
-      ":id": {
-        $get(args: { param: { id: string } }, options?: Opt): Res<Conversation>;
-        messages: { $get(args: { param: { id: string }; query: { cursor?: string; limit?: string } }, options?: Opt): Res<Page<Message>> };
-        read: { $post(args: { param: { id: string } }, options?: Opt): Res<{ conversation: Conversation; syncedToUnipile: boolean }> };
-      };
-    };
-    messages: {
-      ":id": { attachments: { ":attachmentId": { $get(args: { param: { id: string; attachmentId: string } }, options?: Opt): Promise<ClientResponse<unknown>> } } };
-    };
-    events: { stream: { $get(args: Header, options?: Opt): Promise<ClientResponse<unknown>> } };
-    audit: {
-      events: { $get(args: { query: Record<string, string> }, options?: Opt): Res<AuditEventPage> };
-      accounts: { ":id": { state: { $get(args: { param: { id: string }; query: { at?: string } }, options?: Opt): Res<AccountState> } } };
-      conversations: { ":id": { state: { $get(args: { param: { id: string }; query: { at?: string } }, options?: Opt): Res<ConversationState> } } };
-    };
-  };
-}
+export type { AppType };
+/** `hc<AppType>`'s client: what `WhatsAppAccountDialog`, `WhatsAppAccountCard` and the pages take as `client`. */
+export type ApiClient = ReturnType<typeof hc<AppType>>;
 
 /**
  * The client for a base URL (the console passes its own origin). With a
@@ -66,10 +20,59 @@ export interface ApiClient {
  * browser's same-origin cookies (the app's session, where configured) go along.
  */
 export function createApiClient(baseUrl: string, token: string | null): ApiClient {
-  return hc(baseUrl, {
+  return hc<AppType>(baseUrl, {
     headers: (): Record<string, string> => (token ? { Authorization: `Bearer ${token}` } : {}),
     init: { credentials: "same-origin" },
-  }) as unknown as ApiClient;
+  });
+}
+
+/**
+ * A route's success body: of the answers `hc` types for a call (each declared
+ * response, and the `{error, code, requestId}` of the others), the ones whose
+ * every status is a success. (`response.ok` does not narrow them: the error
+ * answer is typed with every status the route does not declare, 2xx ones too.)
+ */
+export type Ok<R> = R extends ClientResponse<infer T, infer S, infer _F> ? ([S] extends [SuccessStatusCode] ? T : never) : never;
+
+/** What a client call answers when it succeeds, e.g. `Answer<ApiClient["api"]["me"]["$get"]>`. */
+export type Answer<F extends (...args: never[]) => Promise<unknown>> = Ok<Awaited<ReturnType<F>>>;
+
+/**
+ * Awaits a client call: its success body, typed from the route; otherwise an
+ * `Error` whose message says what went wrong, in words.
+ */
+export async function answer<R extends ClientResponse<unknown, number, string>>(call: Promise<R>): Promise<Ok<R>> {
+  const response = await call.catch(() => {
+    throw new Problem("The service cannot be reached.", null);
+  });
+  if (!response.ok) throw new Problem(await problemOf(response), response.status);
+  return (await response.json()) as Ok<R>;
+}
+
+/** A call that failed: the service's words (or the network's), and the status it answered (null: no answer). */
+export class Problem extends Error {
+  constructor(message: string, readonly status: number | null) {
+    super(message);
+  }
+}
+
+/** A list of accounts (`GET /api/unipile/account` answers `{accounts}`, or `{account}` when asked for one). */
+export const accountsOf = (body: { accounts: Account[] } | { account: Account }): Account[] => ("accounts" in body ? body.accounts : [body.account]);
+
+type Send = ApiClient["api"]["unipile"]["message"]["$post"];
+/** A send's multipart form: the JSON send's fields, and the files. */
+export type SendForm = Parameters<Send>[0]["json"] & { attachments?: File[] };
+
+/**
+ * A send with attachments, as multipart/form-data. The one call `hc` cannot
+ * type: the service types its send route for the client as JSON only (the
+ * multipart form is in the OpenAPI document; the route reads its body
+ * itself), so this gives `$post` the `form` that `hc` sends at run time. The
+ * fields are the JSON send's, the answer the route's.
+ */
+export function sendForm(client: ApiClient, form: SendForm, idempotencyKey: string): ReturnType<Send> {
+  const post = client.api.unipile.message.$post as unknown as (args: { form: SendForm; header: { "idempotency-key": string } }) => ReturnType<Send>;
+  return post({ form, header: { "idempotency-key": idempotencyKey } });
 }
 
 /** The `{error, code}` of a failed answer, in words. */

@@ -29,8 +29,8 @@ export function openLiveStream(client: ApiClient, onEvent: (event: LiveEvent) =>
       onState(attempt === 0 ? "connecting" : "reconnecting");
       try {
         const response = await client.api.events.stream.$get(
-          { header: { Accept: "text/event-stream", ...(lastId ? { "Last-Event-ID": lastId } : {}) } },
-          { init: { signal: controller.signal } },
+          { query: {}, header: lastId ? { "last-event-id": lastId } : {} },
+          { headers: { Accept: "text/event-stream" }, init: { signal: controller.signal } },
         );
         if (response.ok && response.body) {
           await readEvents(response.body, (block) => {

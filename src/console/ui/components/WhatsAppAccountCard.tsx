@@ -6,7 +6,7 @@
  * parent keeps it current (the console from the event stream).
  */
 import { useState } from "react";
-import { type ApiClient, problemOf } from "../api-client";
+import { type ApiClient, answer } from "../api-client";
 import { formatPhone, formatTime, STATUS_LABELS, STATUS_TONES } from "../format";
 import { importShown } from "../import-progress";
 import type { Account, ImportProgress } from "../model";
@@ -35,9 +35,8 @@ export function WhatsAppAccountCard({ client, account, progress, onChange, onRec
     setBusy(true);
     setError(null);
     try {
-      const response = await client.api.unipile.account.$delete({ query: { accountId: account.accountId } });
-      if (!response.ok) throw new Error(await problemOf(response));
-      onChange?.((await response.json()).account);
+      const { account: disconnected } = await answer(client.api.unipile.account.$delete({ query: { accountId: account.accountId } }));
+      onChange?.(disconnected);
       setConfirming(false);
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : "Could not disconnect; try again.");

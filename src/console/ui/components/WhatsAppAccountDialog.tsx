@@ -7,7 +7,7 @@
  * "Simulate the phone scan" button stands in for the phone.
  */
 import { useEffect, useRef, useState } from "react";
-import { type ApiClient, problemOf } from "../api-client";
+import { type ApiClient, answer } from "../api-client";
 import { formatCountdown, formatPhone } from "../format";
 import type { Account, Connection } from "../model";
 import { useNow } from "./hooks";
@@ -72,23 +72,20 @@ export function WhatsAppAccountDialog({ client, open, onClose, onConnected, acco
   const generate = () =>
     act(async () => {
       const target = accountId ?? attempt?.accountId;
-      const response = target
-        ? await client.api.unipile.account.reconnect.$post({ query: { accountId: target } })
-        : await client.api.unipile["connect-whatsapp"].$post({ json: {} });
-      if (!response.ok) throw new Error(await problemOf(response));
-      setStep({ name: "qr", connection: await response.json(), issuedAt: Date.now() });
+      const connection = target
+        ? await answer(client.api.unipile.account.reconnect.$post({ query: { accountId: target } }))
+        : await answer(client.api.unipile["connect-whatsapp"].$post({ json: {} }));
+      setStep({ name: "qr", connection, issuedAt: Date.now() });
     });
   const pair = (phone: string) =>
     act(async () => {
-      const response = await client.api.unipile["connect-whatsapp"].$post({ json: { pairingPhoneNumber: phone } });
-      if (!response.ok) throw new Error(await problemOf(response));
-      setStep({ name: "code", connection: await response.json() });
+      const connection = await answer(client.api.unipile["connect-whatsapp"].$post({ json: { pairingPhoneNumber: phone } }));
+      setStep({ name: "code", connection });
     });
   const simulateScan = () =>
     act(async () => {
       if (!attempt) return;
-      const response = await client.api.console.sandbox.scan.$post({ query: { accountId: attempt.accountId }, json: {} });
-      if (!response.ok) throw new Error(await problemOf(response));
+      await answer(client.api.console.sandbox.scan.$post({ query: { accountId: attempt.accountId }, json: {} }));
     });
 
   return (
@@ -194,9 +191,7 @@ function useStatusWatch(client: ApiClient, accountId: string | null, attemptKey:
       let failures = 0;
       while (!controller.signal.aborted) {
         try {
-          const response = await client.api.unipile["check-status"].$get({ query: { accountId, wait: "25" } }, { init: { signal: controller.signal } });
-          if (!response.ok) throw new Error(await problemOf(response));
-          const account = await response.json();
+          const account = await answer(client.api.unipile["check-status"].$get({ query: { accountId, wait: "25" } }, { init: { signal: controller.signal } }));
           failures = 0;
           if (account.status === "connected") return latest.current.onConnected(account);
           if (account.status !== "pending" && account.status !== "connecting") return; // expired, failed…: the step shows what to do

@@ -3,7 +3,7 @@
  * the event stream (with each history import's progress), and the `WhatsAppAccountDialog` to link or reconnect.
  */
 import { useCallback, useEffect, useState } from "react";
-import { type ApiClient, problemOf } from "../api-client";
+import { accountsOf, type ApiClient, answer } from "../api-client";
 import { WhatsAppAccountCard } from "../components/WhatsAppAccountCard";
 import { WhatsAppAccountDialog } from "../components/WhatsAppAccountDialog";
 import { useLive } from "../live-context";
@@ -24,12 +24,10 @@ export function AccountsPage({ client, sandbox }: { client: ApiClient; sandbox: 
   }, []);
 
   useEffect(() => {
-    void (async () => {
-      const response = await client.api.unipile.account.$get({ query: {} }).catch(() => null);
-      if (!response) return setError("The service cannot be reached.");
-      if (!response.ok) return setError(await problemOf(response));
-      setAccounts((await response.json()).accounts);
-    })();
+    answer(client.api.unipile.account.$get({ query: {} })).then(
+      (body) => setAccounts(accountsOf(body)),
+      (failure: Error) => setError(failure.message),
+    );
   }, [client]);
   useLive((event) => {
     if (event.event !== "account") return;

@@ -4,7 +4,7 @@
  * point", replayed by the point-in-time routes.
  */
 import { useState } from "react";
-import { type ApiClient, problemOf } from "../api-client";
+import { type ApiClient, answer } from "../api-client";
 import { formatTime } from "../format";
 import type { AuditEvent } from "../model";
 
@@ -26,14 +26,11 @@ export function AuditPage({ client }: { client: ApiClient }) {
       let query: Record<string, string> = { accountId: target, limit: "100" };
       if (kind === "conversation") {
         // The conversation's own stream is named by Unipile's chat id: the current state says it.
-        const state = await client.api.audit.conversations[":id"].state.$get({ param: { id: target }, query: {} });
-        if (!state.ok) throw new Error(await problemOf(state));
-        const chatId = ((await state.json()).conversation as { unipileChatId?: string }).unipileChatId ?? target;
+        const state = await answer(client.api.audit.conversations[":id"].state.$get({ param: { id: target }, query: {} }));
+        const chatId = state.conversation.unipileChatId ?? target;
         query = { streamId: `unipile-chat:${chatId}`, limit: "100" };
       }
-      const response = await client.api.audit.events.$get({ query });
-      if (!response.ok) throw new Error(await problemOf(response));
-      setEvents((await response.json()).items);
+      setEvents((await answer(client.api.audit.events.$get({ query }))).items);
       setSubject({ kind, id: target });
     } catch (failure) {
       setError(failure instanceof Error ? failure.message : "Could not read the log.");
@@ -77,10 +74,10 @@ function EventRow({ client, event, subject }: { client: ApiClient; event: AuditE
   const [state, setState] = useState<string | null>(null);
   const showState = async () => {
     const query = { at: String(event.globalPosition) };
-    const response = subject.kind === "account"
-      ? await client.api.audit.accounts[":id"].state.$get({ param: { id: subject.id }, query })
-      : await client.api.audit.conversations[":id"].state.$get({ param: { id: subject.id }, query });
-    setState(response.ok ? JSON.stringify(await response.json(), null, 2) : await problemOf(response));
+    const call = subject.kind === "account"
+      ? answer(client.api.audit.accounts[":id"].state.$get({ param: { id: subject.id }, query }))
+      : answer(client.api.audit.conversations[":id"].state.$get({ param: { id: subject.id }, query }));
+    setState(await call.then((state) => JSON.stringify(state, null, 2), (failure: Error) => failure.message));
   };
   const source = typeof event.metadata.source === "string" ? event.metadata.source : "—";
   return (

@@ -55,7 +55,7 @@ function AttachmentView({ client, messageId, attachment, local }: { client: ApiC
     if (!attachment.id || attachment.unavailable) return null;
     const response = await client.api.messages[":id"].attachments[":attachmentId"].$get({ param: { id: messageId, attachmentId: attachment.id } }).catch(() => null);
     if (!response?.ok) return null;
-    return URL.createObjectURL(await (response as unknown as Response).blob());
+    return URL.createObjectURL(await response.blob());
   };
   useEffect(() => {
     if (!image) return;

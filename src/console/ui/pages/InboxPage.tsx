@@ -5,7 +5,7 @@
  * again when a history import ends: its chats come as one `conversations` event).
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type ApiClient, problemOf } from "../api-client";
+import { accountsOf, type ApiClient, answer } from "../api-client";
 import { formatPhone, formatTime } from "../format";
 import { useLive } from "../live-context";
 import type { Account, Conversation } from "../model";
@@ -20,13 +20,14 @@ export function InboxPage({ client, sandbox }: { client: ApiClient; sandbox: boo
   const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
-    void (async () => {
-      const response = await client.api.unipile.account.$get({ query: {} }).catch(() => null);
-      if (!response?.ok) return setError(response ? await problemOf(response) : "The service cannot be reached.");
-      const list = (await response.json()).accounts;
-      setAccounts(list);
-      setAccountId((current) => current ?? (list.find((a) => a.connected) ?? list[0])?.accountId ?? null);
-    })();
+    answer(client.api.unipile.account.$get({ query: {} })).then(
+      (body) => {
+        const list = accountsOf(body);
+        setAccounts(list);
+        setAccountId((current) => current ?? (list.find((a) => a.connected) ?? list[0])?.accountId ?? null);
+      },
+      (failure: Error) => setError(failure.message),
+    );
   }, [client]);
 
   if (error) return <p role="alert" className="error page">{error}</p>;
@@ -69,9 +70,7 @@ function ConversationList({ client, accountId, openId, onOpen }: { client: ApiCl
   const load = useCallback(async (after: string | undefined) => {
     setLoading(true);
     try {
-      const response = await client.api.conversations.$get({ query: { accountId, limit: PAGE, ...(after ? { cursor: after } : {}) } });
-      if (!response.ok) throw new Error(await problemOf(response));
-      const page = await response.json();
+      const page = await answer(client.api.conversations.$get({ query: { accountId, limit: PAGE, ...(after ? { cursor: after } : {}) } }));
       setItems((old) => merge(after ? old : [], page.items));
       setCursor(page.nextCursor);
     } catch (failure) {

@@ -5,7 +5,7 @@
  * sandbox mode "Simulate a contact writing".
  */
 import { useCallback, useEffect, useRef, useState } from "react";
-import { type ApiClient, problemOf } from "../api-client";
+import { type ApiClient, answer, sendForm } from "../api-client";
 import { newIdempotencyKey } from "../format";
 import { useLive } from "../live-context";
 import type { Conversation, Message } from "../model";
@@ -33,20 +33,16 @@ export function Thread({ client, conversationId, accountId, sandbox, onBack }: P
   }, []);
 
   const loadPage = useCallback(async (after?: string) => {
-    const response = await client.api.conversations[":id"].messages.$get({ param: { id: conversationId }, query: { limit: "50", ...(after ? { cursor: after } : {}) } });
-    if (!response.ok) return setError(await problemOf(response));
-    const page = await response.json();
+    const page = await answer(client.api.conversations[":id"].messages.$get({ param: { id: conversationId }, query: { limit: "50", ...(after ? { cursor: after } : {}) } }));
     upsert(page.items);
     setCursor(page.nextCursor);
   }, [client, conversationId, upsert]);
 
   useEffect(() => {
     void (async () => {
-      const response = await client.api.conversations[":id"].$get({ param: { id: conversationId } });
-      if (!response.ok) return setError(await problemOf(response));
-      setConversation(await response.json());
+      setConversation(await answer(client.api.conversations[":id"].$get({ param: { id: conversationId } })));
       await loadPage();
-    })();
+    })().catch((failure: Error) => setError(failure.message));
   }, [client, conversationId, loadPage]);
   useLive((event) => {
     if (event.event !== "message" && event.event !== "conversation") return;
@@ -61,34 +57,35 @@ export function Thread({ client, conversationId, accountId, sandbox, onBack }: P
 
   const send = async (text: string, files: File[], key: string, quote: ShownMessage | null) => {
     const pending: ShownMessage = {
-      id: key, localKey: key, localFiles: files, conversationId, sendId: null, text, sentAt: new Date().toISOString(), isSender: true, status: "pending",
-      sender: { attendeeId: null, providerId: null, name: null, phone: null }, quoted: quote ? { messageId: quote.id, text: quote.text } : null,
+      id: key, localKey: key, localFiles: files, conversationId, unipileMessageId: null, providerMessageId: null, sendId: null, text, sentAt: new Date().toISOString(), isSender: true, status: "pending",
+      sender: { attendeeId: null, providerId: null, name: null, phone: null },
+      quoted: quote ? { messageId: quote.id, unipileMessageId: quote.unipileMessageId, providerMessageId: quote.providerMessageId, senderProviderId: quote.sender.providerId, text: quote.text } : null,
       attachments: files.map((f) => ({ id: null, type: f.type.startsWith("image/") ? "img" : "file", fileName: f.name, mimetype: f.type, size: f.size, unavailable: false })),
-      reactions: [], failure: null, edited: false, deleted: false,
+      reactions: [], failure: null, edited: false, editedAt: null, deleted: false, deletedAt: null, seen: true, deliveredAt: null, readAt: null,
     };
     setMessages((old) => [...old.filter((m) => m.localKey !== key), pending]);
     try {
-      const response = await client.api.unipile.message.$post({
-        form: { content: text, accountId, chatId: conversationId, ...(quote ? { quoteId: quote.id } : {}), ...(files.length ? { attachments: files } : {}) },
-        header: { "Idempotency-Key": key },
-      });
-      if (!response.ok) throw new Error(await problemOf(response));
-      const answer = await response.json();
-      if (answer.message) upsert([answer.message], key);
+      const fields = { content: text, accountId, chatId: conversationId, ...(quote ? { quoteId: quote.id } : {}) };
+      const sent = await answer(files.length
+        ? sendForm(client, { ...fields, attachments: files }, key)
+        : client.api.unipile.message.$post({ json: fields, header: { "idempotency-key": key } }));
+      if (sent.message) upsert([sent.message], key);
     } catch (failure) {
       const reason = failure instanceof Error ? failure.message : "network error";
-      setMessages((old) => old.map((m) => (m.localKey === key && m.status === "pending" ? { ...m, status: "failed", failure: { reason, detail: null }, retry: () => void send(text, files, key, quote) } : m)));
+      setMessages((old) => old.map((m) => (m.localKey === key && m.status === "pending" ? { ...m, status: "failed", failure: { reason, status: null, type: null, title: null, detail: null }, retry: () => void send(text, files, key, quote) } : m)));
     }
   };
 
   const markRead = async () => {
-    const response = await client.api.conversations[":id"].read.$post({ param: { id: conversationId } });
-    if (!response.ok) return setError(await problemOf(response));
-    setConversation((await response.json()).conversation);
+    await answer(client.api.conversations[":id"].read.$post({ param: { id: conversationId } })).then(
+      (read) => setConversation(read.conversation),
+      (failure: Error) => setError(failure.message),
+    );
   };
   const simulate = async () => {
-    const response = await client.api.console.sandbox.incoming.$post({ query: { conversationId }, json: { text: `Hi! It is ${new Date().toLocaleTimeString()} here.` } });
-    if (!response.ok) setError(await problemOf(response));
+    await answer(client.api.console.sandbox.incoming.$post({ query: { conversationId }, json: { text: `Hi! It is ${new Date().toLocaleTimeString()} here.` } })).catch(
+      (failure: Error) => setError(failure.message),
+    );
   };
 
   return (
@@ -103,7 +100,7 @@ export function Thread({ client, conversationId, accountId, sandbox, onBack }: P
       </header>
       {error && <p role="alert" className="error">{error}</p>}
       <div className="messages" role="log" aria-live="polite" aria-label="Messages">
-        {cursor && <button type="button" className="link older" onClick={() => void loadPage(cursor)}>Show older messages</button>}
+        {cursor && <button type="button" className="link older" onClick={() => void loadPage(cursor).catch((failure: Error) => setError(failure.message))}>Show older messages</button>}
         {messages.length === 0 && <p className="muted empty">No messages yet. Write the first one below.</p>}
         {messages.map((m) => <Bubble key={m.localKey ?? m.id} client={client} message={m} onReply={() => setReplyTo(m)} />)}
         <div ref={end} />
