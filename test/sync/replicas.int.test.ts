@@ -173,11 +173,16 @@ describe("a service process killed mid-import", () => {
       stderr: "pipe",
     });
     const stream = backfillStream(linked.unipileAccountId);
+    // Each run releases the lease when it ends: the kill comes while a run holds it, so only its expiry frees it.
+    // The process starts slowly on a loaded machine, hence the long wait.
     const atKill = await waitFor(async () => {
       const last = (await syncEvents(h.deps.sql, stream)).at(-1);
-      return last && (last.data.messagesSeen as number) >= 2000 ? last : undefined;
-    }, 30_000);
-    child.kill("SIGKILL");
+      if (!last || (last.data.messagesSeen as number) < 2000) return undefined;
+      const [lease] = await h.deps.sql<{ owner: string | null }[]>`select owner from sync_leases where unipile_account_id = ${linked.unipileAccountId}`;
+      if (!lease?.owner) return undefined;
+      child.kill("SIGKILL");
+      return last;
+    }, 60_000).finally(() => child.kill("SIGKILL"));
     await child.exited;
     const [held] = await h.deps.sql<{ owner: string | null }[]>`select owner from sync_leases where unipile_account_id = ${linked.unipileAccountId}`;
     expect(held?.owner).toEqual(expect.any(String));
@@ -213,5 +218,5 @@ describe("a service process killed mid-import", () => {
     }, 30_000);
     expect(conversations).toHaveLength(20);
     console.log(`killed at checkpoint ${atKill.data.seq} (${atKill.data.messagesSeen} messages read); resumed and finished at ${steps.at(-1)?.data.seq}`);
-  }, 90_000);
+  }, 150_000);
 });
