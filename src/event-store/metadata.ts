@@ -10,7 +10,7 @@ import type { EventMetadata, EventSource } from "./event";
 /** The user behind a command and the request that carried it. */
 export interface CommandActor {
   userId: string;
-  requestId: string;
+  requestId?: string;
 }
 
 /** When: the clock's now, or a time the caller already took (so data and metadata agree). */
@@ -20,7 +20,7 @@ const isoOf = (at: ReceivedAt) => (at instanceof Date ? at : at.now()).toISOStri
 
 /** A user's command: `{source: "command", actor, requestId, receivedAt}`. */
 export function commandMetadata(actor: CommandActor, at: ReceivedAt): EventMetadata {
-  return { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: isoOf(at) };
+  return { source: "command", actor: actor.userId, ...(actor.requestId === undefined ? {} : { requestId: actor.requestId }), receivedAt: isoOf(at) };
 }
 
 /**

@@ -6,7 +6,7 @@
  * never to the log. A user only ever reaches their own subscriptions.
  */
 import type { Sql } from "../db/client";
-import type { EventStore } from "../event-store";
+import { commandMetadata, type EventStore, systemMetadata } from "../event-store";
 import type { EventMetadata, LogPosition, RecordedEvent } from "../event-store/event";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
@@ -38,9 +38,7 @@ const positionOf = (e: RecordedEvent): LogPosition => ({ transactionId: e.transa
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   const { eventStore, clock } = deps;
   const metadata = (actor: Actor | "system"): EventMetadata =>
-    actor === "system"
-      ? { source: "system", actor: "system", receivedAt: clock.now().toISOString() }
-      : { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };
+    actor === "system" ? systemMetadata("system", clock) : commandMetadata(actor, clock);
 
   async function load(subscriptionId: string) {
     const streamId = subscriptionStream(subscriptionId);
