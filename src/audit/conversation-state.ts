@@ -9,7 +9,8 @@
  */
 import type { Queryable } from "../db/client";
 import { type EventFilter, type EventMatch, LOG_START, type LogPosition, compareLogPositions, readAll, type RecordedEvent } from "../event-store";
-import { chatStream, sendStream } from "../conversations/events";
+import { chatStream } from "../conversations/events";
+import { sendStream } from "../sends/events";
 import { foldMessaging, type MessagingState, summarizeConversation } from "../conversations/evolve";
 import { messagingIds } from "../unipile/ingest/keys";
 import type { ConversationRow, MessageRow } from "../conversations/model";
