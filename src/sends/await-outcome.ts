@@ -21,6 +21,7 @@ export async function awaitOutcome(
   streamId: string,
   fingerprint: string,
   waitMs: number,
+  fallbackMs = FALLBACK_MS,
 ): Promise<Exclude<SendAnswer, { kind: "in_flight" }> | null> {
   const deadline = Date.now() + waitMs;
   let woken = () => {};
@@ -29,7 +30,7 @@ export async function awaitOutcome(
     for (;;) {
       // Listening before reading: an outcome appended during the read still wakes the next wait.
       const wake = new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, Math.max(0, Math.min(FALLBACK_MS, deadline - Date.now())));
+        const timer = setTimeout(resolve, Math.max(0, Math.min(fallbackMs, deadline - Date.now())));
         woken = () => {
           clearTimeout(timer);
           resolve();
