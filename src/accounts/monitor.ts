@@ -12,6 +12,7 @@
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
 import { failureLog } from "../db/errors";
+import { systemMetadata } from "../event-store";
 import type { Clock } from "../lib/clock";
 import type { UnipileGateway } from "../unipile";
 import type { AccountRow } from "./account-evolve";
@@ -74,7 +75,7 @@ export function createAccountMonitor(options: AccountMonitorOptions) {
 
   async function check(row: AccountRow, options: { status: boolean }) {
     const result = await gateway.getAccount(row.unipileAccountId);
-    const metadata = { source: "poll" as const, actor: "system", receivedAt: clock.now().toISOString() };
+    const metadata = systemMetadata("poll", clock);
     if (!result.ok) {
       if (options.status && result.error.kind === "http" && result.error.status === 404) {
         const reason = `drift check: Unipile answered 404 to GET /accounts/${row.unipileAccountId} (it no longer has the account)`;

@@ -7,16 +7,15 @@
 import type { Logger } from "pino";
 import type { Sql } from "../db/client";
 import type { EventMetadata, FactAppendResult, LogPosition, NewEvent } from "../event-store/event";
-import type { EventStore } from "../event-store";
-import { storableId, storableText } from "../event-store/storable";
+import { commandMetadata, type EventStore, systemMetadata } from "../event-store";
+import { storableText } from "../event-store/storable";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
-import type { UnipileFailure, UnipileGateway } from "../unipile";
-import type { RestAccount } from "../unipile";
-import type { AccountRow } from "./account-evolve";
-import { type AccountCommand, type AccountError, decide, foldAccount } from "./decider";
+import type { RestAccount, UnipileFailure, UnipileGateway } from "../unipile";
+import { type AccountRow, evolveAccount } from "./account-evolve";
+import { type AccountCommand, type AccountError, decide } from "./decider";
 import { type AccountEvent, accountStream, isAccountEvent, type StatusChannel } from "./events";
 import { getAccountForUser } from "./queries";
 import { TERMINAL } from "./status-mapping";
@@ -54,33 +53,18 @@ export type AccountsService = ReturnType<typeof createAccountsService>;
 export function createAccountsService(deps: AccountsDeps) {
   const { eventStore, gateway, clock } = deps;
 
-  const commandMetadata = (actor: Actor): EventMetadata => ({
-    source: "command",
-    actor: actor.userId,
-    requestId: actor.requestId,
-    receivedAt: clock.now().toISOString(),
-  });
-
-  /** Read → fold → decide → append at the read version; re-decides after a concurrent write. */
+  /** Read → fold → decide → append at the read version; re-decides after a concurrent write (event-store's command handler). */
   async function handle(unipileAccountId: string, command: AccountCommand, metadata: EventMetadata) {
-    const streamId = accountStream(unipileAccountId);
-    for (let attempt = 0; ; attempt++) {
-      const version = await eventStore.readStreamVersion(streamId);
-      const events = (await eventStore.readStream(streamId)).filter(isAccountEvent) as unknown as AccountEvent[];
-      const decided = decide(command, foldAccount(events));
-      if (!decided.ok) return decided;
-      if (decided.value.length === 0) return ok({ appended: false });
-      const appended = await eventStore.appendToStream(
-        streamId,
-        decided.value.map((e) => ({ type: e.type, data: e.data, metadata })),
-        { expectedVersion: version },
-      );
-      if (appended.ok) {
-        await deps.runner.waitFor({ transactionId: appended.value.transactionId, globalPosition: appended.value.globalPositions.at(-1) ?? 0 });
-        return ok({ appended: true });
-      }
-      if (appended.error.code !== "STREAM_VERSION_CONFLICT" || attempt >= 4) throw new Error(`account command failed: ${appended.error.code}`);
-    }
+    const handled = await eventStore.handle<AccountRow | null, AccountEvent, AccountError>({
+      streamId: accountStream(unipileAccountId),
+      initial: null,
+      evolve: (row, event) => (isAccountEvent(event) ? evolveAccount(row, event) : row),
+      decide: (account) => decide(command, account),
+      metadata,
+    });
+    if (!handled.ok) return handled;
+    if (handled.value.position) await deps.runner.waitFor(handled.value.position);
+    return ok({ appended: handled.value.events.length > 0 });
   }
 
   const seen = (result: FactAppendResult): LogPosition => ({ transactionId: result.transactionId, globalPosition: result.globalPosition });
@@ -109,7 +93,7 @@ export function createAccountsService(deps: AccountsDeps) {
             expiresAt: expiresAt.toISOString(),
             at: now.toISOString(),
           } satisfies AccountEvent["data"],
-          metadata: commandMetadata(actor),
+          metadata: commandMetadata(actor, clock),
           dedupeKey: `account-connection:${unipileAccountId}`,
         },
       ]);
@@ -129,7 +113,7 @@ export function createAccountsService(deps: AccountsDeps) {
       if (!precheck.ok) return err({ code: precheck.error });
       const checkpoint = await gateway.reconnectWhatsapp(account.unipileAccountId);
       if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
-      const handled = await handle(account.unipileAccountId, command, commandMetadata(actor));
+      const handled = await handle(account.unipileAccountId, command, commandMetadata(actor, clock));
       if (!handled.ok) return err({ code: handled.error });
       return ok({ accountId, unipileAccountId: account.unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode: null, expiresAt });
     },
@@ -146,7 +130,7 @@ export function createAccountsService(deps: AccountsDeps) {
       const handled = await handle(
         account.unipileAccountId,
         { type: "DisconnectAccount", userId: actor.userId, deletedAtUnipile: !gone, at: clock.now() },
-        commandMetadata(actor),
+        commandMetadata(actor, clock),
       );
       if (!handled.ok) return err({ code: handled.error });
       return ok({ alreadyDisconnected: !handled.value.appended });
@@ -170,12 +154,8 @@ export function createAccountsService(deps: AccountsDeps) {
     }) {
       const streamId = accountStream(input.unipileAccountId);
       // Looked up as the log stores ids and statuses (a NUL or lone surrogate from Unipile included).
-      const previous = await deps.sql<{ global_position: number; dedupe_key: string | null; status: string | null }[]>`
-        select global_position, dedupe_key, data->>'unipileStatus' as status from events
-        where stream_id = ${storableId(streamId)} and type = 'AccountStatusReported'
-        order by stream_version desc limit 1
-      `;
-      const last = previous[0];
+      const previous = await eventStore.readLastInStream(streamId, ["AccountStatusReported"]);
+      const last = previous && { global_position: previous.globalPosition, dedupe_key: previous.dedupeKey, status: (previous.data as { unipileStatus?: string }).unipileStatus };
       // SYNC_SUCCESS again means new history at Unipile (an import follows), not a retried delivery: never
       // merged with the previous one (a retry of it costs one more import, which finds nothing new).
       const sameAsLast = last?.status === storableText(input.unipileStatus) && input.unipileStatus.toUpperCase() !== "SYNC_SUCCESS";
@@ -213,7 +193,7 @@ export function createAccountsService(deps: AccountsDeps) {
           streamId: accountStream(row.unipileAccountId),
           type: "AccountDetailsObserved",
           data: { unipileAccountId: row.unipileAccountId, name: account.name, phoneNumber, at: clock.now().toISOString(), raw: account },
-          metadata: { source: "poll", actor: "system", receivedAt: clock.now().toISOString() },
+          metadata: systemMetadata("poll", clock),
         },
       ]);
       return result ?? null;
@@ -224,7 +204,7 @@ export function createAccountsService(deps: AccountsDeps) {
       const handled = await handle(
         row.unipileAccountId,
         { type: "ExpireConnectionAttempt", at: clock.now() },
-        { source: "system", actor: "system", receivedAt: clock.now().toISOString() },
+        systemMetadata("system", clock),
       );
       // The attempt stays at Unipile: `reconnect` asks it for a new QR code. A late scan of the old one is
       // accepted, and visible: its status webhooks move the account from expired to connected.

@@ -9,9 +9,9 @@
  */
 import type { Queryable } from "../db/client";
 import { type EventFilter, type EventMatch, LOG_START, type LogPosition, compareLogPositions, readAll, type RecordedEvent } from "../event-store";
-import { chatStream, sendStream } from "../conversations";
-import { conversationsFold } from "../conversations";
+import { chatStream, conversationsFold } from "../conversations";
 import type { ConversationRow, MessageRow } from "../conversations";
+import { sendStream } from "../sends";
 import type { StatePoint } from "./schemas";
 
 const SEND_TYPES = ["MessageSendRequested", "MessageSent", "MessageSendFailed"];

@@ -5,15 +5,17 @@
  * - A chat's stream `unipile-chat:<chat id>` holds what Unipile said about
  *   it (`UnipileWebhookReceived` messaging facts, keyed by Unipile's ids;
  *   `UnipileChatObserved` details) and the reads our users made.
- * - A send's stream `message-send:<send id>` holds one send from CommSync:
- *   the request (keyed by the caller's Idempotency-Key), then exactly one
- *   outcome, `MessageSent` or `MessageSendFailed`.
+ * - A send's stream `message-send:<send id>` (sends/events.ts) holds one
+ *   send from CommSync; its events show here as messages.
  *
  * No attachment bytes, token or secret is ever stored. Pure.
  */
 
+import type { MessageSendFailed, MessageSendRequested, MessageSent } from "../sends";
+
 export { chatStream } from "../unipile/ingest/keys";
-export const sendStream = (sendId: string) => `message-send:${sendId}`;
+/** The send events are sends' (sends/events.ts); the read model shows their messages. */
+export type { MessageSendFailed, MessageSendRequested, MessageSent };
 
 /** An attachment as the projection and API describe it (the bytes stay at Unipile). */
 export interface AttachmentMeta {
@@ -23,61 +25,6 @@ export interface AttachmentMeta {
   mimetype: string | null;
   size: number | null;
   unavailable: boolean;
-}
-
-export interface MessageSendRequested {
-  type: "MessageSendRequested";
-  data: {
-    sendId: string;
-    /** 1, then 2, … when the same Idempotency-Key tries again after Unipile refused without processing. */
-    attempt: number;
-    userId: string;
-    accountId: string;
-    unipileAccountId: string;
-    /** Set when answering in a known chat; null when starting one with `recipients`. */
-    unipileChatId: string | null;
-    /** Phone digits of the recipients of a new chat. */
-    recipients: string[];
-    text: string;
-    attachments: AttachmentMeta[];
-    /** Unipile id of the message answered. */
-    quoteUnipileMessageId: string | null;
-    /** SHA-256 of the request (text, target, quote, attachment bytes): a reused key with another request is refused. */
-    fingerprint: string;
-    idempotencyKey: string | null;
-    at: string;
-  };
-}
-
-export interface MessageSent {
-  type: "MessageSent";
-  data: {
-    sendId: string;
-    unipileAccountId: string;
-    /** Null only when Unipile started a chat without saying its id (its schema allows it). */
-    unipileChatId: string | null;
-    /** Null when Unipile did not say (its schema allows it). */
-    unipileMessageId: string | null;
-    /** Whether Unipile started a new chat for it (`POST /chats`). */
-    newChat: boolean;
-    at: string;
-  };
-}
-
-export interface MessageSendFailed {
-  type: "MessageSendFailed";
-  data: {
-    sendId: string;
-    unipileAccountId: string;
-    unipileChatId: string | null;
-    /** Our reason: `upstream` (Unipile refused, failed or did not answer in time). */
-    reason: string;
-    /** Unipile did not process it (429, 503): the same Idempotency-Key may try again. */
-    retryable: boolean;
-    /** Unipile's own words when it answered. */
-    unipile: { status: number | null; type: string | null; title: string | null; detail: string | null; kind: string; retryAfterMs?: number };
-    at: string;
-  };
 }
 
 export interface UnipileChatObserved {

@@ -4,7 +4,7 @@
  * pure fold (fold/), the projection (projection/), its tables, queries, views
  * and routes, and marking a chat read. Other folders import from here only.
  */
-export { type MessageSendFailed, type MessageSendRequested, type MessageSent, type UnipileChatObserved, type UnipileMessageObserved, chatStream, sendStream } from "./events";
+export { type AttachmentMeta, type UnipileChatObserved, type UnipileMessageObserved, chatStream } from "./events";
 export { conversationsFold } from "./fold";
 export { type ReadService, createReadService } from "./mark-read";
 export { type ConversationRow, type MessageRow, WHATSAPP_MAX_TEXT_LENGTH } from "./model";

@@ -7,7 +7,7 @@
  */
 import { getAccountForUser } from "../accounts";
 import type { Sql } from "../db/client";
-import type { EventStore } from "../event-store";
+import { commandMetadata, type EventStore } from "../event-store";
 import type { Clock } from "../lib/clock";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
@@ -48,7 +48,7 @@ export function createReadService(deps: ReadServiceDeps) {
       };
       const appended = await deps.eventStore.appendToStream(
         chatStream(conversation.unipileChatId),
-        [{ type: "ConversationMarkedRead", data, metadata: { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: data.at } }],
+        [{ type: "ConversationMarkedRead", data, metadata: commandMetadata(actor, new Date(data.at)) }],
         { expectedVersion: "any" },
       );
       if (!appended.ok) throw new Error(`read mark not recorded: ${appended.error.code}`);

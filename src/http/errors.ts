@@ -11,6 +11,7 @@ import { HTTPException } from "hono/http-exception";
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 import { z } from "zod";
 import { describeDatabaseError, isDatabaseUnavailable } from "../db/errors";
+import { StreamContentionError } from "../event-store/command-handler";
 import type { AppEnv } from "./app-env";
 
 export const ERROR_STATUS = {
@@ -98,9 +99,30 @@ export function databaseUnavailable(): ApiError {
   );
 }
 
+/** Seconds a client is asked to wait after its command met a stream that kept changing. */
+export const CONTENTION_RETRY_AFTER_SECONDS = 1;
+
+/**
+ * A command whose stream changed under it on every try (command-handler.ts):
+ * 409, since the request conflicted with concurrent ones on the same thing,
+ * with Retry-After, since the same request may well succeed next time.
+ */
+export function streamContention(): ApiError {
+  return new ApiError(
+    "STREAM_VERSION_CONFLICT",
+    `Concurrent requests kept changing the same resource; try again in ${CONTENTION_RETRY_AFTER_SECONDS} s.`,
+    undefined,
+    { "Retry-After": String(CONTENTION_RETRY_AFTER_SECONDS) },
+  );
+}
+
 /** `app.onError`: the one place a thrown error becomes a response. */
 export function handleError(error: Error, c: Context<AppEnv>): Response {
   if (error instanceof ApiError) return errorResponse(c, error);
+  if (error instanceof StreamContentionError) {
+    c.get("logger")?.warn({ streamId: error.streamId, attempts: error.attempts }, "command gave up after version conflicts");
+    return errorResponse(c, streamContention());
+  }
   if (error instanceof HTTPException) return errorResponse(c, fromHttpException(error));
   if (isDatabaseUnavailable(error)) {
     // Expected while Postgres restarts or is unreachable: one line, no stack.

@@ -69,9 +69,11 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
   const waiters = new Set<() => void>();
   const listeners = new Set<() => void>();
 
+  const wakeListeners = new Set<() => void>();
   const nudge = () => {
     pendingWake = true;
     wake?.();
+    for (const listener of wakeListeners) listener();
   };
 
   /**
@@ -246,6 +248,9 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
 
     /** Wakes the loop now (after an append in this process). */
     nudge,
+
+    /** Calls `listener` on each wake-up (an append's NOTIFY once started, a `nudge`, a reconnect); returns the unsubscribe. */
+    onWake: (listener: () => void): (() => boolean) => (wakeListeners.add(listener), () => wakeListeners.delete(listener)),
 
     /** Calls `listener` after each pass that applied events; returns the unsubscribe function. */
     onApplied(listener: () => void): () => void {

@@ -8,3 +8,4 @@ export { sendPacing } from "./pacing-table";
 export { createSendPacing } from "./pacing";
 export { sendRoutes } from "./routes";
 export { type Actor, type SendService, createSendService } from "./service";
+export { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "./events";

@@ -1,51 +1,34 @@
 /**
  * @module sends/service
- * Sending a message from CommSync. Each send is a stream
- * `message-send:<send id>`: the request, then exactly one outcome. With an
- * Idempotency-Key the send id follows from the caller and the key, and the
- * request is appended with expected version 0, so of any number of copies
- * (retries or concurrent) exactly one reaches Unipile; the others wait for
- * its outcome and answer the same.
+ * Sending a message from CommSync: I/O around the pure decider (decider.ts).
+ * Each send is a stream `message-send:<send id>`: attempts, each a request
+ * then exactly one outcome. With an Idempotency-Key the send id follows from
+ * the caller and the key, so of any number of copies (retries or concurrent)
+ * one appends the request and reaches Unipile; the others get the decider's
+ * answer, waiting for the outcome when it is still in flight. Appends go
+ * through the event store's command handler, and the service answers from
+ * what it appended: its stream is read once (a keyed send), never re-read.
  */
-import { createHash } from "node:crypto";
 import type { Logger } from "pino";
 import { getAccountForUser } from "../accounts";
 import type { Sql } from "../db/client";
-import type { EventStore } from "../event-store";
-import type { EventMetadata, RecordedEvent } from "../event-store/event";
+import { type CommandActor, commandMetadata, type EventMetadata, type EventStore } from "../event-store";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
 import { phoneJid } from "../lib/phone";
 import { err, ok, type Result } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
 import type { UnipileFailure, UnipileGateway } from "../unipile";
-import type { PacingRefusal, SendPacing } from "./pacing";
-import { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "../conversations";
-import { conversationIdFor, uuidV5 } from "../unipile/ingest";
+import { conversationIdFor } from "../unipile/ingest";
 import type { ConversationRow } from "../conversations";
 import { findConversationByProviderId, findMessageInConversation, getConversationForUser } from "../conversations";
+import { awaitOutcome } from "./await-outcome";
+import { type Delivery, decideSend, type SendAnswer, type SendCommand, type SendState, sendModel } from "./decider";
+import { type MessageSent, sendStream } from "./events";
+import type { PacingRefusal, SendPacing } from "./pacing";
+import { chatKeyOf, fingerprintOf, requestOf, type SendInput, sendIdFor } from "./request";
 
-export interface OutgoingFile {
-  fileName: string;
-  mimetype: string;
-  bytes: Uint8Array;
-}
-
-export interface SendInput {
-  /** Our account id. */
-  accountId: string;
-  text: string;
-  /** Phone digits with country code (a new chat, or the existing 1:1 chat with that phone). */
-  recipients: string[];
-  /** Our conversation id, to answer in it. */
-  conversationId?: string;
-  /** Our message id (or Unipile's) of the message answered. */
-  quoteId?: string;
-  /** Group name, when starting a chat with several recipients. */
-  subject?: string;
-  files: OutgoingFile[];
-  idempotencyKey?: string;
-}
+export type { OutgoingFile, SendInput } from "./request";
 
 export interface SendOutcome {
   messageId: string;
@@ -76,9 +59,22 @@ export interface SendServiceDeps {
   inFlightWaitMs?: number;
 }
 
-export interface Actor {
-  userId: string;
+export interface Actor extends CommandActor {
   requestId: string;
+}
+
+/** A send checked against the read model: the account, the conversation (null: a new chat), the quoted message. */
+interface Target {
+  account: NonNullable<Awaited<ReturnType<typeof getAccountForUser>>>;
+  conversation: ConversationRow | null;
+  quoteUnipileMessageId: string | null;
+}
+
+/** A send whose request this call appended: where its stream stands, and the metadata its outcome shares. */
+interface Attempt {
+  sendId: string;
+  known: { state: SendState; version: number };
+  metadata: EventMetadata;
 }
 
 export type SendService = ReturnType<typeof createSendService>;
@@ -86,187 +82,92 @@ export type SendService = ReturnType<typeof createSendService>;
 export function createSendService(deps: SendServiceDeps) {
   const { sql, eventStore, gateway, clock } = deps;
 
-  /** Where the message goes: an existing conversation, or new recipients. */
-  async function resolveTarget(actor: Actor, input: SendInput, unipileAccountId: string): Promise<Result<ConversationRow | null, SendError>> {
+  /** Where the message goes: an existing conversation, or new recipients; and the message it answers. */
+  async function resolveTarget(actor: Actor, input: SendInput): Promise<Result<Target, SendError>> {
+    const account = await getAccountForUser(sql, input.accountId, actor.userId);
+    if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
+    let conversation: ConversationRow | null = null;
     if (input.conversationId) {
-      const conversation = await getConversationForUser(sql, input.conversationId, actor.userId);
+      conversation = await getConversationForUser(sql, input.conversationId, actor.userId);
       if (!conversation || conversation.accountId !== input.accountId) return err({ code: "CONVERSATION_NOT_FOUND" });
-      return ok(conversation);
+    } else if (input.recipients.length === 1 && !input.subject) {
+      conversation = await findConversationByProviderId(sql, account.unipileAccountId, phoneJid(input.recipients[0] as string));
     }
-    if (input.recipients.length === 1 && !input.subject) {
-      return ok(await findConversationByProviderId(sql, unipileAccountId, phoneJid(input.recipients[0] as string)));
-    }
-    return ok(null);
+    if (!input.quoteId) return ok({ account, conversation, quoteUnipileMessageId: null });
+    const quoted = conversation ? await findMessageInConversation(sql, conversation.id, input.quoteId) : null;
+    if (!quoted?.unipileMessageId) return err({ code: "MESSAGE_NOT_FOUND" });
+    return ok({ account, conversation, quoteUnipileMessageId: quoted.unipileMessageId });
   }
 
-  /** The outcome of the stream's latest attempt, as an answer; null while it has none. */
-  async function outcomeOf(events: RecordedEvent[], replayed: boolean): Promise<Result<SendOutcome, SendError> | null> {
-    const attempt = events.findLastIndex((e) => e.type === "MessageSendRequested");
-    const outcome = events.slice(attempt + 1).find((e) => e.type === "MessageSent" || e.type === "MessageSendFailed");
-    if (!outcome) return null;
-    if (outcome.type === "MessageSent") {
-      const data = outcome.data as MessageSent["data"];
-      // One id from request to delivery: the message keeps the send's id (see message-aliases).
-      const messageId = data.sendId;
-      await deps.runner.waitFor({ transactionId: outcome.transactionId, globalPosition: outcome.globalPosition });
-      const conversationId = data.unipileChatId ? conversationIdFor(data.unipileChatId) : null;
-      return ok({ messageId, sendId: data.sendId, conversationId, status: "sent", replayed });
-    }
-    const data = outcome.data as MessageSendFailed["data"];
-    return err({ code: "UPSTREAM", failure: failureOf(data.unipile), messageId: data.sendId });
+  /** A sent message as the API answers it, once the read model shows it (one id from request to delivery). */
+  async function sentOutcome(sent: MessageSent["data"], at: Parameters<ProjectionRunner["waitFor"]>[0] | null, replayed: boolean): Promise<Result<SendOutcome, SendError>> {
+    if (at) await deps.runner.waitFor(at);
+    const conversationId = sent.unipileChatId ? conversationIdFor(sent.unipileChatId) : null;
+    return ok({ messageId: sent.sendId, sendId: sent.sendId, conversationId, status: "sent", replayed });
   }
 
-  /** A copy of a send already requested: the same answer once its latest attempt has an outcome. */
-  async function awaitEarlier(sendId: string, fingerprint: string): Promise<Result<SendOutcome, SendError>> {
-    const deadline = Date.now() + (deps.inFlightWaitMs ?? 30_000);
-    for (;;) {
-      const events = await eventStore.readStream(sendStream(sendId));
-      const requested = events.find((e) => e.type === "MessageSendRequested");
-      if (requested && (requested.data as MessageSendRequested["data"]).fingerprint !== fingerprint) return err({ code: "IDEMPOTENCY_KEY_REUSED" });
-      const outcome = await outcomeOf(events, true);
-      if (outcome) return outcome;
-      if (Date.now() >= deadline) return err({ code: "SEND_IN_PROGRESS" });
-      await Bun.sleep(50);
-    }
+  /** The decider's answer to a request that appends nothing: a copy of an earlier one. */
+  async function answer(sendId: string, given: SendAnswer, fingerprint: string, replayed = true): Promise<Result<SendOutcome, SendError>> {
+    const settled = given.kind === "in_flight" ? await awaitOutcome(deps, sendStream(sendId), fingerprint, deps.inFlightWaitMs ?? 30_000) : given;
+    if (!settled) return err({ code: "SEND_IN_PROGRESS" });
+    if (settled.kind === "IDEMPOTENCY_KEY_REUSED") return err({ code: "IDEMPOTENCY_KEY_REUSED" });
+    if (settled.kind === "failed") return err({ code: "UPSTREAM", failure: settled.failure, messageId: settled.failed.sendId });
+    return sentOutcome(settled.sent, settled.at, replayed);
   }
 
-  /**
-   * Where a keyed send stands: a new one (attempt 1 at version 0), an earlier
-   * one to answer like (null), or one whose latest attempt Unipile refused
-   * without processing it (429, 503), which the same key may try again.
-   */
-  async function nextAttempt(sendId: string, fingerprint: string): Promise<{ attempt: number; version: number } | null> {
-    const events = await eventStore.readStream(sendStream(sendId));
-    const last = events.at(-1);
-    if (!last) return { attempt: 1, version: 0 };
-    const requested = events.filter((e) => e.type === "MessageSendRequested");
-    const sameRequest = (requested[0]?.data as MessageSendRequested["data"] | undefined)?.fingerprint === fingerprint;
-    if (sameRequest && last.type === "MessageSendFailed" && (last.data as MessageSendFailed["data"]).retryable) {
-      return { attempt: requested.length + 1, version: last.streamVersion };
+  /** The message to Unipile: into the conversation's chat, or a new chat with the recipients. */
+  async function deliver(input: SendInput, target: Target): Promise<Delivery> {
+    const files = input.files.map((f) => ({ fileName: f.fileName, bytes: f.bytes }));
+    const { conversation, quoteUnipileMessageId } = target;
+    if (conversation) {
+      const quote = quoteUnipileMessageId ? { quoteId: quoteUnipileMessageId } : {};
+      const sent = await gateway.sendMessage({ chatId: conversation.unipileChatId, text: input.text, attachments: files, ...quote });
+      return sent.ok ? ok({ messageId: sent.value.messageId, chatId: conversation.unipileChatId }) : sent;
     }
-    return null;
+    const subject = input.subject ? { subject: input.subject } : {};
+    const recipients = input.recipients.map(phoneJid);
+    return gateway.startNewChat({ accountId: target.account.unipileAccountId, attendeeIds: recipients, text: input.text, attachments: files, ...subject });
+  }
+
+  /** Appends a command's decision to the send's stream, starting from what this call knows of it. */
+  const handle = (sendId: string, command: SendCommand, metadata: EventMetadata, known: Attempt["known"]) =>
+    eventStore.handle({ streamId: sendStream(sendId), ...sendModel, decide: (state) => decideSend(state, command), metadata, known });
+
+  /** Delivers the attempt this call requested, records its outcome, and answers from it. */
+  async function attempt(input: SendInput, target: Target, requested: Attempt): Promise<Result<SendOutcome, SendError>> {
+    const delivery = await deliver(input, target);
+    const command: SendCommand = { type: "RecordDelivery", delivery, at: clock.now().toISOString() };
+    const recorded = await handle(requested.sendId, command, requested.metadata, requested.known);
+    if (!recorded.ok) return answer(requested.sendId, recorded.error, fingerprintOf(input), false);
+    if (!delivery.ok) {
+      deps.logger.warn({ sendId: requested.sendId, failure: delivery.error }, "unipile refused a send");
+      // Unipile's own failure, not the log's copy: it keeps all Unipile said.
+      return err({ code: "UPSTREAM", failure: delivery.error, messageId: requested.sendId });
+    }
+    const [sent] = recorded.value.events;
+    return sentOutcome(sent?.data as MessageSent["data"], recorded.value.position, false);
   }
 
   return {
     async send(actor: Actor, input: SendInput): Promise<Result<SendOutcome, SendError>> {
-      const account = await getAccountForUser(sql, input.accountId, actor.userId);
-      if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
-      const target = await resolveTarget(actor, input, account.unipileAccountId);
+      const target = await resolveTarget(actor, input);
       if (!target.ok) return target;
-      const conversation = target.value;
-      let quoteUnipileMessageId: string | null = null;
-      if (input.quoteId) {
-        const quoted = conversation ? await findMessageInConversation(sql, conversation.id, input.quoteId) : null;
-        if (!quoted?.unipileMessageId) return err({ code: "MESSAGE_NOT_FOUND" });
-        quoteUnipileMessageId = quoted.unipileMessageId;
-      }
-      const fingerprint = fingerprintOf(input);
-      const key = input.idempotencyKey;
-      const sendId = key ? uuidV5(`message-send:${actor.userId}:${key}`) : deps.ids.uuid();
-      const next = key ? await nextAttempt(sendId, fingerprint) : { attempt: 1, version: 0 };
-      if (!next) return awaitEarlier(sendId, fingerprint);
+      const { account, conversation } = target.value;
+      const sendId = sendIdFor(actor.userId, input.idempotencyKey, deps.ids);
+      const request = requestOf(input, { sendId, userId: actor.userId, unipileAccountId: account.unipileAccountId, ...target.value }, clock.now());
+      const command: SendCommand = { type: "RequestSend", request };
+      // A key's stream is read once, here: a copy is answered before the account's state or pacing count.
+      const known = input.idempotencyKey ? await eventStore.loadStream(sendStream(sendId), sendModel) : { state: sendModel.initial, version: 0 };
+      const first = decideSend(known.state, command);
+      if (!first.ok) return answer(sendId, first.error, request.fingerprint);
       if (account.status !== "connected") return err({ code: "ACCOUNT_NOT_CONNECTED" });
       // Before anything is recorded: a paced send leaves no trace, and its Idempotency-Key stays free.
       const paced = await deps.pacing?.reserve({ accountId: input.accountId, chatKey: chatKeyOf(input, conversation), newChat: !conversation, linkedAt: account.connectedAt });
       if (paced) return err({ code: "PACED", ...paced });
-
-      const metadata: EventMetadata = { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };
-      const requested: MessageSendRequested["data"] = {
-        sendId,
-        attempt: next.attempt,
-        userId: actor.userId,
-        accountId: input.accountId,
-        unipileAccountId: account.unipileAccountId,
-        unipileChatId: conversation?.unipileChatId ?? null,
-        recipients: conversation ? [] : input.recipients,
-        text: input.text,
-        attachments: input.files.map((f) => ({ id: null, type: null, fileName: f.fileName, mimetype: f.mimetype, size: f.bytes.byteLength, unavailable: false })),
-        quoteUnipileMessageId,
-        fingerprint,
-        idempotencyKey: key ?? null,
-        at: clock.now().toISOString(),
-      };
-      const dedupeKey = key ? `message-send:${actor.userId}:${key}${next.attempt > 1 ? `:attempt:${next.attempt}` : ""}` : undefined;
-      const appended = await eventStore.appendToStream(
-        sendStream(sendId),
-        [{ type: "MessageSendRequested", data: requested, metadata, ...(dedupeKey ? { dedupeKey } : {}) }],
-        { expectedVersion: next.version },
-      );
-      if (!appended.ok) return awaitEarlier(sendId, fingerprint);
-
-      const sent = await deliver(input, account.unipileAccountId, conversation, quoteUnipileMessageId);
-      const at = clock.now().toISOString();
-      const outcome = sent.ok
-        ? { type: "MessageSent" as const, data: { sendId, unipileAccountId: account.unipileAccountId, unipileChatId: conversation?.unipileChatId ?? sent.value.chatId, unipileMessageId: sent.value.messageId, newChat: !conversation, at } satisfies MessageSent["data"] }
-        : { type: "MessageSendFailed" as const, data: failedData(sendId, account.unipileAccountId, conversation?.unipileChatId ?? null, sent.error, at) };
-      const stored = await eventStore.appendToStream(sendStream(sendId), [{ ...outcome, metadata }], { expectedVersion: appended.value.nextVersion });
-      if (!stored.ok) throw new Error(`send ${sendId}: outcome not recorded (${stored.error.code})`);
-      if (!sent.ok) {
-        deps.logger.warn({ sendId, failure: sent.error }, "unipile refused a send");
-        // Unipile's own failure, not the log's copy: it keeps all Unipile said.
-        return err({ code: "UPSTREAM", failure: sent.error, messageId: sendId });
-      }
-      return (await outcomeOf(await eventStore.readStream(sendStream(sendId)), false)) ?? err({ code: "SEND_IN_PROGRESS" });
+      const metadata = commandMetadata(actor, clock);
+      const requested = await handle(sendId, { type: "RequestSend", request: { ...request, at: clock.now().toISOString() } }, metadata, known);
+      if (!requested.ok) return answer(sendId, requested.error, request.fingerprint);
+      return attempt(input, target.value, { sendId, known: { state: requested.value.state, version: requested.value.version }, metadata });
     },
   };
-
-  /** The message to Unipile: into the conversation's chat, or a new chat with the recipients. */
-  async function deliver(input: SendInput, unipileAccountId: string, conversation: ConversationRow | null, quoteUnipileMessageId: string | null) {
-    const files = input.files.map((f) => ({ fileName: f.fileName, bytes: f.bytes }));
-    if (conversation) {
-      const sent = await gateway.sendMessage({ chatId: conversation.unipileChatId, text: input.text, attachments: files, ...(quoteUnipileMessageId ? { quoteId: quoteUnipileMessageId } : {}) });
-      return sent.ok ? ok({ messageId: sent.value.messageId, chatId: conversation.unipileChatId }) : sent;
-    }
-    return gateway.startNewChat({ accountId: unipileAccountId, attendeeIds: input.recipients.map(phoneJid), text: input.text, attachments: files, ...(input.subject ? { subject: input.subject } : {}) });
-  }
-}
-
-/** A failure as the log recorded it, back as the gateway's failure. */
-function failureOf(u: MessageSendFailed["data"]["unipile"]): UnipileFailure {
-  switch (u.kind) {
-    case "http":
-      return { kind: "http", status: u.status ?? 502, type: u.type ?? "", title: u.title ?? "", detail: u.detail ?? "", ...(u.retryAfterMs ? { retryAfterMs: u.retryAfterMs } : {}) };
-    case "timeout":
-      return { kind: "timeout", timeoutMs: 0 };
-    case "invalid_response":
-      return { kind: "invalid_response", message: u.detail ?? "", issues: [] };
-    case "invalid_request":
-      return { kind: "invalid_request", message: u.detail ?? "" };
-    default:
-      return { kind: "network", message: u.detail ?? u.kind };
-  }
-}
-
-function failedData(sendId: string, unipileAccountId: string, unipileChatId: string | null, failure: UnipileFailure, at: string): MessageSendFailed["data"] {
-  const http = failure.kind === "http" ? failure : null;
-  return {
-    sendId,
-    unipileAccountId,
-    unipileChatId,
-    reason: "upstream",
-    // Unipile did not process it (rate limit, unavailable): the same Idempotency-Key may try again.
-    retryable: http !== null && (http.status === 429 || http.status === 503),
-    unipile: {
-      status: http?.status ?? null,
-      type: http?.type ?? null,
-      title: http?.title ?? null,
-      detail: http?.detail ?? ("message" in failure ? failure.message : null),
-      kind: failure.kind,
-      ...(http?.retryAfterMs ? { retryAfterMs: http.retryAfterMs } : {}),
-    },
-    at,
-  };
-}
-
-/** What makes two requests the same send: a reused Idempotency-Key with another request is refused. */
-function fingerprintOf(input: SendInput): string {
-  const hash = createHash("sha256");
-  hash.update(JSON.stringify([input.accountId, input.conversationId ?? null, input.recipients, input.text, input.quoteId ?? null, input.subject ?? null]));
-  for (const file of input.files) hash.update(file.fileName).update(file.mimetype).update(file.bytes);
-  return hash.digest("hex");
-}
-
-/** The chat a send goes to, for the gap between two messages to one chat. */
-function chatKeyOf(input: SendInput, conversation: ConversationRow | null): string {
-  return conversation ? `conversation:${conversation.id}` : `new:${input.accountId}:${[...input.recipients].sort().join(",")}`;
 }

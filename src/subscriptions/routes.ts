@@ -8,7 +8,7 @@ import { createRoute } from "@hono/zod-openapi";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { Sql } from "../db/client";
-import { LOG_START, type LogPosition } from "../event-store/event";
+import { type LogPosition, positionBefore } from "../event-store";
 import type { AppEnv } from "../http/app-env";
 import { ApiError } from "../http/errors";
 import { apiApp, BEARER, ERRORS, json, type RouteGuards } from "../http/openapi-app";
@@ -235,9 +235,5 @@ async function replayStart(sql: Sql, from: string): Promise<LogPosition> {
   if (position) return { transactionId: position.transactionId, globalPosition: Math.max(0, position.globalPosition - 1) };
   const time = Date.parse(from);
   if (!/^\d{4}-\d\d-\d\d/.test(from) || Number.isNaN(time)) throw new ApiError("VALIDATION_FAILED", "from must be a log position, an event id or an ISO-8601 time.");
-  const [before] = await sql<{ xid: string; pos: number }[]>`
-    select transaction_id::text as xid, global_position as pos from events
-    where recorded_at < ${new Date(time)} order by transaction_id desc, global_position desc limit 1
-  `;
-  return before ? { transactionId: before.xid, globalPosition: before.pos } : LOG_START;
+  return positionBefore(sql, new Date(time));
 }

@@ -6,10 +6,11 @@
  * never to the log. A user only ever reaches their own subscriptions.
  */
 import type { Sql } from "../db/client";
-import type { EventStore } from "../event-store";
+import { commandMetadata, type EventStore, systemMetadata } from "../event-store";
 import type { EventMetadata, LogPosition, RecordedEvent } from "../event-store/event";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
+import { err, ok } from "../lib/result";
 import type { ProjectionRunner } from "../projections/runner";
 import { isSubscriptionEvent, type SubscriptionEvent, type SubscriptionSettings, subscriptionStream } from "./events";
 import { newSigningSecret } from "./signing";
@@ -38,9 +39,7 @@ const positionOf = (e: RecordedEvent): LogPosition => ({ transactionId: e.transa
 export function createSubscriptionService(deps: SubscriptionServiceDeps) {
   const { eventStore, clock } = deps;
   const metadata = (actor: Actor | "system"): EventMetadata =>
-    actor === "system"
-      ? { source: "system", actor: "system", receivedAt: clock.now().toISOString() }
-      : { source: "command", actor: actor.userId, requestId: actor.requestId, receivedAt: clock.now().toISOString() };
+    actor === "system" ? systemMetadata("system", clock) : commandMetadata(actor, clock);
 
   async function load(subscriptionId: string) {
     const streamId = subscriptionStream(subscriptionId);
@@ -50,24 +49,27 @@ export function createSubscriptionService(deps: SubscriptionServiceDeps) {
     return { row, version: events.length, streamId };
   }
 
-  /** Appends what `decide` returns for the current row; null when the subscription is not the actor's (or gone). */
+  /**
+   * Appends what `decide` returns for the current row (event-store's command handler: again after a
+   * concurrent write); null when the subscription is not the actor's (or gone).
+   */
   async function handle(
     subscriptionId: string,
     actor: Actor | "system",
     decide: (row: SubscriptionRow) => SubscriptionEvent[],
   ): Promise<SubscriptionRow | null> {
-    for (let attempt = 0; ; attempt++) {
-      const { row, version, streamId } = await load(subscriptionId);
-      if (!row || (actor !== "system" && row.userId !== actor.userId)) return null;
-      const events = decide(row);
-      if (events.length === 0) return row;
-      const appended = await eventStore.appendToStream(streamId, events.map((e) => ({ type: e.type, data: e.data, metadata: metadata(actor) })), { expectedVersion: version });
-      if (appended.ok) {
-        await deps.runner.waitFor({ transactionId: appended.value.transactionId, globalPosition: appended.value.globalPositions.at(-1) ?? 0 });
-        return (await load(subscriptionId)).row ?? row;
-      }
-      if (appended.error.code !== "STREAM_VERSION_CONFLICT" || attempt >= 4) throw new Error(`subscription command failed: ${appended.error.code}`);
-    }
+    const handled = await eventStore.handle<SubscriptionRow | null, SubscriptionEvent, null>({
+      streamId: subscriptionStream(subscriptionId),
+      initial: null,
+      // The row keeps each event's log position: events just appended (without one) are read back below.
+      evolve: (row, e) => (isSubscriptionEvent(e) && "globalPosition" in e ? evolveSubscription(row, e, positionOf(e as unknown as RecordedEvent)) : row),
+      decide: (row) => (!row || (actor !== "system" && row.userId !== actor.userId) ? err(null) : ok(decide(row))),
+      metadata: metadata(actor),
+    });
+    if (!handled.ok) return null;
+    if (!handled.value.position) return handled.value.state;
+    await deps.runner.waitFor(handled.value.position);
+    return (await load(subscriptionId)).row ?? handled.value.state;
   }
 
   return {

@@ -8,7 +8,7 @@
 import type { Logger } from "pino";
 import type { AccountRow } from "../accounts";
 import type { Sql } from "../db/client";
-import type { EventStore } from "../event-store";
+import { type EventStore, systemMetadata } from "../event-store";
 import type { EventMetadata, FactAppendResult, NewStreamEvent } from "../event-store/event";
 import type { Clock } from "../lib/clock";
 import type { IdGenerator } from "../lib/ids";
@@ -78,14 +78,7 @@ export function createRunContext(deps: AccountSyncDeps, input: RunInput): RunCon
     input,
     accountId: input.account.unipileAccountId,
     runId,
-    metadata: (syncRunId, trigger) => ({
-      source: "poll",
-      actor: "system",
-      receivedAt: deps.clock.now().toISOString(),
-      correlationId: runId,
-      syncRunId,
-      trigger,
-    }),
+    metadata: (syncRunId, trigger) => systemMetadata("poll", deps.clock, { correlationId: runId, syncRunId, trigger }),
     async append(facts) {
       if (facts.length === 0) return [];
       const results = await deps.eventStore.appendFacts(facts);

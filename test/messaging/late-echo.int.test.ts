@@ -6,7 +6,7 @@
  * that time.
  */
 import { afterAll, beforeAll, expect, test } from "bun:test";
-import { sendStream } from "../../src/conversations/events";
+import { sendStream } from "../../src/sends/events";
 import { uuidV5 } from "../../src/unipile/ingest/ids";
 import { waitFor } from "../sandbox/support";
 import { createHarness, type Harness } from "../support/harness";

@@ -13,9 +13,8 @@
 import type { Logger } from "pino";
 import type { Sql } from "../../db/client";
 import { failureLog } from "../../db/errors";
-import type { EventStore } from "../../event-store";
+import { type EventStore, systemMetadata } from "../../event-store";
 import type { EventMetadata } from "../../event-store/event";
-import { storableId } from "../../event-store/storable";
 import type { Clock } from "../../lib/clock";
 import type { UnipileGateway } from "..";
 import { chatObservedFact, messageObservedFact } from "./rest-facts";
@@ -41,12 +40,7 @@ export function createMessagingFetcher(deps: MessagingFetcherDeps) {
   const inFlight = new Map<string, Promise<void>>();
   let stopped = false;
 
-  const metadata = (causationId?: string): EventMetadata => ({
-    source: "poll",
-    actor: "system",
-    receivedAt: clock.now().toISOString(),
-    ...(causationId ? { causationId } : {}),
-  });
+  const metadata = (causationId?: string): EventMetadata => systemMetadata("poll", clock, causationId ? { causationId } : {});
 
   const bounded = createLookupBounds(deps.concurrency);
 
@@ -72,8 +66,7 @@ export function createMessagingFetcher(deps: MessagingFetcherDeps) {
   }
 
   async function fetchMessage(unipileMessageId: string, causationId?: string) {
-    const known = await deps.sql`select 1 from events where dedupe_key = ${storableId(messageArrivalKey(unipileMessageId))}`;
-    if (known.length > 0) return;
+    if (await eventStore.hasDedupeKey(messageArrivalKey(unipileMessageId))) return;
     const message = await gateway.getMessage(unipileMessageId);
     if (!message.ok) {
       logger.warn({ message: unipileMessageId, failure: message.error }, "message lookup failed; the sync will bring it");

@@ -17,9 +17,8 @@ import { createHash, timingSafeEqual } from "node:crypto";
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { z } from "zod";
-import type { AccountMonitor } from "../../accounts";
-import type { AccountsService } from "../../accounts";
-import type { EventStore } from "../../event-store";
+import type { AccountMonitor, AccountsService } from "../../accounts";
+import { type EventStore, systemMetadata } from "../../event-store";
 import type { EventMetadata } from "../../event-store/event";
 import type { AppEnv } from "../../http/app-env";
 import { ApiError } from "../../http/errors";
@@ -102,8 +101,7 @@ export function webhookRoutes(deps: WebhookRoutesDeps) {
     }
     const { text, received } = decodeBody(new Uint8Array(await c.req.arrayBuffer()));
     const json = parseJsonText(text, jsonMaxDepth(c), "The webhook body");
-    const receivedAt = deps.clock.now().toISOString();
-    const metadata: EventMetadata = { source: "webhook", actor: "unipile", requestId: c.get("requestId"), receivedAt };
+    const metadata: EventMetadata = systemMetadata("webhook", deps.clock, { actor: "unipile", requestId: c.get("requestId") });
     const classified = classifyWebhookBody(json);
     const fact = translateWebhook(classified, json);
 
