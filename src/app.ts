@@ -39,29 +39,9 @@ export { API_INFO } from "./http/docs";
 export function createApp(deps: Deps) {
   const app = apiApp();
 
-  app.use(requestId({ headerName: "X-Request-Id" }));
-  // Browsers: the CORS grant (and preflights) for allowed origins, security headers on every response.
-  app.use(corsFor({ origins: deps.config.http.corsOrigins, publicUrl: deps.config.unipile.publicUrl }));
-  app.use(securityHeaders());
-  app.use(requestLogger(deps.logger));
-  app.use(httpMetrics());
-  // While the database cannot be reached, API requests are answered 503 at once (before admission).
-  app.use("/api/*", databaseGate(deps.database));
-  // Input limits before any work: the size of the request head here, the nesting of JSON bodies where they are read.
-  app.use(headerLimit(deps.config.http.maxHeaderBytes));
-  app.use((c, next) => {
-    c.set("jsonMaxDepth", deps.config.http.jsonMaxDepth);
-    return next();
-  });
-  // A trickling body is cut off and answered 408, freeing its slot (before a body limit reads it).
-  app.use(bodyDeadline(deps.config.operations.requestBodyTimeoutMs));
-  app.onError(handleError);
-  app.notFound((c) => errorResponse(c, new ApiError("ROUTE_NOT_FOUND", `There is no route ${c.req.method} ${c.req.path}.`)));
+  useMiddleware(app, deps);
 
-  // Each route sheds load and bounds its body before reading it; webhooks, sends and event streams have bounds of their own.
-  const bounds = createHttpGuards(deps.config, deps.authenticator);
-  const authenticated = requireAuth(deps.authenticator);
-  const guards: RouteGuards = { shed: bounds.api, bodyLimit: bounds.body, authenticated };
+  const { bounds, authenticated, guards } = routeGuards(deps);
 
   const routes = app
     .route(
@@ -119,3 +99,33 @@ export type App = ReturnType<typeof createApp>;
 
 /** Every route's request and answer types: `hc<AppType>(baseUrl)` from `hono/client` is CommSync's typed client. */
 export type AppType = App;
+
+/** The middleware every request passes, in order, and the answers for errors and unknown routes. */
+function useMiddleware(app: ReturnType<typeof apiApp>, deps: Deps) {
+  app.use(requestId({ headerName: "X-Request-Id" }));
+  // Browsers: the CORS grant (and preflights) for allowed origins, security headers on every response.
+  app.use(corsFor({ origins: deps.config.http.corsOrigins, publicUrl: deps.config.unipile.publicUrl }));
+  app.use(securityHeaders());
+  app.use(requestLogger(deps.logger));
+  app.use(httpMetrics());
+  // While the database cannot be reached, API requests are answered 503 at once (before admission).
+  app.use("/api/*", databaseGate(deps.database));
+  // Input limits before any work: the size of the request head here, the nesting of JSON bodies where they are read.
+  app.use(headerLimit(deps.config.http.maxHeaderBytes));
+  app.use((c, next) => {
+    c.set("jsonMaxDepth", deps.config.http.jsonMaxDepth);
+    return next();
+  });
+  // A trickling body is cut off and answered 408, freeing its slot (before a body limit reads it).
+  app.use(bodyDeadline(deps.config.operations.requestBodyTimeoutMs));
+  app.onError(handleError);
+  app.notFound((c) => errorResponse(c, new ApiError("ROUTE_NOT_FOUND", `There is no route ${c.req.method} ${c.req.path}.`)));
+}
+
+/** Each route sheds load and bounds its body before reading it; webhooks, sends and event streams have bounds of their own. */
+function routeGuards(deps: Deps) {
+  const bounds = createHttpGuards(deps.config, deps.authenticator);
+  const authenticated = requireAuth(deps.authenticator);
+  const guards: RouteGuards = { shed: bounds.api, bodyLimit: bounds.body, authenticated };
+  return { bounds, authenticated, guards };
+}

@@ -7,7 +7,7 @@
 import { createApp } from "./app";
 import { type Config, ConfigError, loadConfig } from "./config";
 import { runMigrations } from "./db/migrate";
-import { createDeps } from "./deps";
+import { createDeps, type Deps } from "./deps";
 import { developmentToken } from "./http/auth";
 import { startHttpServer } from "./http/server";
 import { formatDuration } from "./lib/duration";
@@ -75,24 +75,7 @@ async function main() {
 }
 
 async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
-  let databaseUrl = config.database.url;
-  if (!databaseUrl) {
-    if (config.env === "production") throw new Error("DATABASE_URL is required in production");
-    const pgLogger = logger.child({ component: "embedded-postgres" });
-    const embedded = await startEmbeddedPostgres({
-      ...config.database.embedded,
-      handlesSignals: true,
-      onLog: (line) => pgLogger.debug(line.trim()),
-      onTakeover: (found) =>
-        found.kind === "stale"
-          ? pgLogger.info({ pid: found.pid }, "removed a stale postmaster.pid (no Postgres of this data folder runs under its pid)")
-          : pgLogger.warn({ pid: found.pid, shutdown: found.how }, "stopped an embedded Postgres left running by a killed service"),
-      onExit: (how) => pgLogger.error(how, "the embedded Postgres exited; requests that need the database get 503 until it is back"),
-    });
-    cleanups.push({ name: "embedded postgres", run: embedded.stop });
-    databaseUrl = embedded.url;
-    logger.warn({ dir: config.database.embedded.dir, port: config.database.embedded.port }, "DATABASE_URL is not set: using the embedded Postgres (development mode)");
-  }
+  const databaseUrl = config.database.url ?? (await embeddedDatabase(config, logger, cleanups));
   logger.info({ database: redactUrl(databaseUrl) }, "applying migrations");
   await runMigrations(databaseUrl);
 
@@ -102,6 +85,45 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   cleanups.push({ name: "database pool", run: () => Promise.all([deps.sql.end({ timeout: 2 }), deps.maintenanceSql.end({ timeout: 2 })]) });
   cleanups.push({ name: "database probe", run: deps.database.stop });
 
+  await startBackground(config, deps, cleanups);
+
+  const app = createApp(deps);
+  const server = startHttpServer(app, { hostname: config.host, port: config.port, idleTimeout: 60, maxHeaderBytes: config.http.maxHeaderBytes, logger });
+  cleanups.push({
+    name: "http server",
+    // Stops accepting at once; in-flight requests finish (bounded by the shutdown timeout).
+    run: () => Promise.race([server.stop(false), Bun.sleep(config.shutdownTimeoutMs).then(() => server.stop(true))]),
+  });
+  // Runs before the server's stop (cleanups run in reverse): open event streams would hold it up.
+  cleanups.push({ name: "event streams", run: deps.live.closeAll });
+
+  await registerWebhooks(config, deps, unipile, server.port, logger);
+  const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
+  logger.info({ url: base, console: `${base}/`, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
+  if (config.auth.mode === "development" && deps.auth.mode === "secret") await printDevelopmentToken(config.auth.secretFile, deps.auth);
+}
+
+/** Without DATABASE_URL (outside production): the embedded Postgres, stopped on the way out. */
+async function embeddedDatabase(config: Config, logger: Logger, cleanups: Cleanup[]): Promise<string> {
+  if (config.env === "production") throw new Error("DATABASE_URL is required in production");
+  const pgLogger = logger.child({ component: "embedded-postgres" });
+  const embedded = await startEmbeddedPostgres({
+    ...config.database.embedded,
+    handlesSignals: true,
+    onLog: (line) => pgLogger.debug(line.trim()),
+    onTakeover: (found) =>
+      found.kind === "stale"
+        ? pgLogger.info({ pid: found.pid }, "removed a stale postmaster.pid (no Postgres of this data folder runs under its pid)")
+        : pgLogger.warn({ pid: found.pid, shutdown: found.how }, "stopped an embedded Postgres left running by a killed service"),
+    onExit: (how) => pgLogger.error(how, "the embedded Postgres exited; requests that need the database get 503 until it is back"),
+  });
+  cleanups.push({ name: "embedded postgres", run: embedded.stop });
+  logger.warn({ dir: config.database.embedded.dir, port: config.database.embedded.port }, "DATABASE_URL is not set: using the embedded Postgres (development mode)");
+  return embedded.url;
+}
+
+/** The projection runner, the lookups, the account monitor, the sync and the subscription deliveries, as configured. */
+async function startBackground(config: Config, deps: Deps, cleanups: Cleanup[]) {
   if (config.projections.enabled) {
     await deps.runner.start();
     cleanups.push({ name: "projection runner", run: deps.runner.stop });
@@ -122,19 +144,11 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
     deps.subscriptions.worker.start();
     cleanups.push({ name: "subscription deliveries", run: deps.subscriptions.worker.stop });
   }
+}
 
-  const app = createApp(deps);
-  const server = startHttpServer(app, { hostname: config.host, port: config.port, idleTimeout: 60, maxHeaderBytes: config.http.maxHeaderBytes, logger });
-  cleanups.push({
-    name: "http server",
-    // Stops accepting at once; in-flight requests finish (bounded by the shutdown timeout).
-    run: () => Promise.race([server.stop(false), Bun.sleep(config.shutdownTimeoutMs).then(() => server.stop(true))]),
-  });
-  // Runs before the server's stop (cleanups run in reverse): open event streams would hold it up.
-  cleanups.push({ name: "event streams", run: deps.live.closeAll });
-
-  const base = `http://${config.host === "0.0.0.0" ? "localhost" : config.host}:${server.port}`;
-  const webhookBase = config.unipile.publicUrl ?? (unipile.mode === "sandbox" ? `http://127.0.0.1:${server.port}` : undefined);
+/** Registers our webhooks at Unipile when it can reach us: at PUBLIC_URL, or (sandbox) on this host. */
+async function registerWebhooks(config: Config, deps: Deps, unipile: Unipile, port: number | undefined, logger: Logger) {
+  const webhookBase = config.unipile.publicUrl ?? (unipile.mode === "sandbox" ? `http://127.0.0.1:${port}` : undefined);
   if (webhookBase) {
     const registered = await ensureWebhooks(deps.unipile.gateway, {
       url: `${webhookBase}/api/unipile/webhook`,
@@ -146,23 +160,25 @@ async function start(config: Config, logger: Logger, cleanups: Cleanup[]) {
   } else {
     logger.warn("PUBLIC_URL is not set: webhooks are not registered by the service");
   }
-  logger.info({ url: base, console: `${base}/`, health: `${base}/health`, ready: `${base}/ready`, docs: `${base}/docs`, openapi: `${base}/openapi.json` }, "commsync-unipile listening");
-
-  if (config.auth.mode === "development" && deps.auth.mode === "secret") {
-    const { token, lifetimeSeconds } = await developmentToken(deps.auth);
-    console.warn(
-      [
-        "",
-        "  ┌─ DEVELOPMENT MODE: no AUTH_JWT_SECRET or AUTH_JWKS_URL is configured.",
-        `  │  Tokens are signed with a development secret kept in ${config.auth.secretFile}.`,
-        `  │  Never run like this in production. A token for user dev-user (${formatDuration(lifetimeSeconds)}):`,
-        `  │  ${token}`,
-        "  └─ More tokens: bun run token -- --sub <user> [--role auditor]",
-        "",
-      ].join("\n"),
-    );
-  }
 }
+
+/** Development mode: a token for dev-user, printed where the developer sees it. */
+async function printDevelopmentToken(secretFile: string, auth: Parameters<typeof developmentToken>[0]) {
+  const { token, lifetimeSeconds } = await developmentToken(auth);
+  console.warn(
+    [
+      "",
+      "  ┌─ DEVELOPMENT MODE: no AUTH_JWT_SECRET or AUTH_JWKS_URL is configured.",
+      `  │  Tokens are signed with a development secret kept in ${secretFile}.`,
+      `  │  Never run like this in production. A token for user dev-user (${formatDuration(lifetimeSeconds)}):`,
+      `  │  ${token}`,
+      "  └─ More tokens: bun run token -- --sub <user> [--role auditor]",
+      "",
+    ].join("\n"),
+  );
+}
+
+type Unipile = Awaited<ReturnType<typeof resolveUnipile>>;
 
 /** The configured Unipile, or (outside production) the sandbox started on SANDBOX_PORT. */
 async function resolveUnipile(config: Config, logger: Logger, cleanups: Cleanup[]) {

@@ -5,6 +5,7 @@
  * with the webhooks' dedupe keys, then, when worth it, `AccountSyncCompleted`
  * with the new position, appended only after the facts it covers.
  */
+import type { EventMetadata } from "../event-store/event";
 import { err, ok, type Result } from "../lib/result";
 import { advancePosition, pollFrom, pollTrigger, shouldRecordPoll, type SyncState, windowAfter } from "./decider";
 import { type AccountSyncCompleted, type SyncTrigger, syncStepKey, syncStream } from "./events";
@@ -21,12 +22,14 @@ export type PollReport = Pick<
 
 const NEW_IDS_KEPT = 200;
 
+/** The poll's window: after its position less the overlap, or everything on a first poll. */
+type Window = { after?: string };
+
 export async function poll(ctx: RunContext, state: SyncState): Promise<Result<PollReport, SyncFailure>> {
-  const { deps, input, accountId } = ctx;
-  const { account } = input;
+  const { deps, input } = ctx;
   const trigger = pollTrigger({
     manual: input.manual,
-    gapSince: account.syncGapSince,
+    gapSince: input.account.syncGapSince,
     lastGapFilled: state.lastGapFilled,
     lastSuccessAt: input.lastSuccessAt,
     now: deps.clock.now(),
@@ -37,6 +40,24 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
   const meta = ctx.metadata(ctx.runId, trigger);
   const window = after ? { after } : {};
 
+  const chats = await pollChats(ctx, window, meta);
+  if (!chats.ok) return chats;
+  const messages = await pollMessages(ctx, window, meta);
+  if (!messages.ok) return messages;
+  const { messagesSeen, messagesNew, newMessageIds, timestamps } = messages.value;
+  const { chatsSeen } = chats.value;
+  const chatsRecorded = chats.value.chatsRecorded + messages.value.chatsRecorded;
+
+  const position = advancePosition(from, timestamps);
+  const outcome = { trigger, messagesNew, chatsRecorded, positionBefore: state.position, position };
+  const report: PollReport = { ...outcome, after, chatsSeen, messagesSeen, newMessageIds, recorded: false };
+  if (!shouldRecordPoll(outcome, deps.overlapMs)) return ok(report);
+  return recordPoll(ctx, state, report, meta);
+}
+
+/** Every page of chats in the window, appended as facts. */
+async function pollChats(ctx: RunContext, window: Window, meta: EventMetadata): Promise<Result<{ chatsSeen: number; chatsRecorded: number }, SyncFailure>> {
+  const { deps, accountId } = ctx;
   let chatsSeen = 0;
   let chatsRecorded = 0;
   let chatCursor: string | null = null;
@@ -52,7 +73,23 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
     chatsRecorded += facts.value.length;
     chatCursor = page.value.cursor;
   } while (chatCursor);
+  return ok({ chatsSeen, chatsRecorded });
+}
 
+interface MessagesPolled {
+  messagesSeen: number;
+  messagesNew: number;
+  newMessageIds: string[];
+  /** Every message's timestamp, for the new position. */
+  timestamps: string[];
+  /** Chats recorded on the way (a message's chat not seen before). */
+  chatsRecorded: number;
+}
+
+/** Every page of messages in the window, appended as facts; counts the new ones. */
+async function pollMessages(ctx: RunContext, window: Window, meta: EventMetadata): Promise<Result<MessagesPolled, SyncFailure>> {
+  const { deps, accountId } = ctx;
+  let chatsRecorded = 0;
   let messagesSeen = 0;
   let messagesNew = 0;
   const newMessageIds: string[] = [];
@@ -80,12 +117,13 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
     messagesSeen += page.value.items.length + page.value.misshapen.length;
     messageCursor = page.value.cursor;
   } while (messageCursor);
+  return ok({ messagesSeen, messagesNew, newMessageIds, timestamps, chatsRecorded });
+}
 
-  const position = advancePosition(from, timestamps);
-  const outcome = { trigger, messagesNew, chatsRecorded, positionBefore: state.position, position };
-  const report: PollReport = { ...outcome, after, chatsSeen, messagesSeen, newMessageIds, recorded: false };
-  if (!shouldRecordPoll(outcome, deps.overlapMs)) return ok(report);
-
+/** Records the poll as `AccountSyncCompleted`, after the facts it covers; superseded when another run recorded this step. */
+async function recordPoll(ctx: RunContext, state: SyncState, report: PollReport, meta: EventMetadata): Promise<Result<PollReport, SyncFailure>> {
+  const { deps, accountId } = ctx;
+  const { trigger, after, position, chatsSeen, chatsRecorded, messagesSeen, messagesNew, newMessageIds } = report;
   const data: AccountSyncCompleted["data"] = {
     unipileAccountId: accountId,
     runId: ctx.runId,
@@ -99,7 +137,7 @@ export async function poll(ctx: RunContext, state: SyncState): Promise<Result<Po
     messagesSeen,
     messagesNew,
     newMessageIds,
-    gapSince: trigger === "gap_fill" ? (account.syncGapSince?.toISOString() ?? null) : null,
+    gapSince: trigger === "gap_fill" ? (ctx.input.account.syncGapSince?.toISOString() ?? null) : null,
     at: deps.clock.now().toISOString(),
   };
   const [result] = await ctx.append([

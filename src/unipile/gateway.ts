@@ -10,12 +10,10 @@
  * gateway-transport.ts), up to `retry.maxRetryAfterMs`; a longer Retry-After
  * is returned as the failure for the caller to schedule.
  */
-import { err, ok, type Result } from "../lib/result";
-import { metrics, startTimer } from "../platform/metrics";
-import { isRetryable, toFailure, type UnipileFailure } from "./gateway-failures";
+import { err, ok } from "../lib/result";
+import { type Caller, createCaller, type GatewayLogger, type RetryOptions, type UnipileResult } from "./gateway-retry";
 import { createTimedClient } from "./gateway-transport";
 import type { RequestBudget } from "./request-budget";
-import type { z } from "zod";
 import {
   lenientListOf,
   listOf,
@@ -35,23 +33,7 @@ import {
 } from "./payloads";
 
 export type { UnipileFailure } from "./gateway-failures";
-export type UnipileResult<T> = Promise<Result<T, UnipileFailure>>;
-
-export interface GatewayLogger {
-  warn(object: object, message?: string): void;
-  debug(object: object, message?: string): void;
-}
-
-export interface RetryOptions {
-  /** Total attempts including the first. @default 3 */
-  attempts: number;
-  /** First backoff delay; doubles per retry. @default 250 */
-  baseDelayMs: number;
-  /** Backoff ceiling. @default 5000 */
-  maxDelayMs: number;
-  /** Longest Retry-After waited for; longer ones end the call with the 429/503. @default 30000 */
-  maxRetryAfterMs?: number;
-}
+export type { GatewayLogger, RetryOptions, UnipileResult } from "./gateway-retry";
 
 export interface UnipileGatewayOptions {
   /** `https://apiNN.unipile.com:PORT` or the sandbox URL; trailing slashes are removed (the SDK would build `//api/v1`). */
@@ -107,10 +89,7 @@ export interface WebhookInput {
   accountIds?: string[];
 }
 
-/** Operations a user waits for: they go before the sync and lookups in the request budget. */
-const COMMANDS = new Set(["connectWhatsapp", "connectWhatsappWithPairingCode", "reconnectWhatsapp", "deleteAccount", "sendMessage", "startNewChat", "markChatRead", "getAttachment", "createWebhook", "deleteWebhook"]);
-
-const DEFAULT_RETRY: Required<RetryOptions> = { attempts: 3, baseDelayMs: 250, maxDelayMs: 5000, maxRetryAfterMs: 30_000 };
+type Client = ReturnType<typeof createTimedClient>;
 
 /** Builds the gateway; no I/O until a function is called. */
 export function createUnipileGateway(options: UnipileGatewayOptions) {
@@ -120,56 +99,24 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
     timeoutMs: options.timeoutMs,
     validate: options.validateResponses ?? false,
   });
-  const retry = { ...DEFAULT_RETRY, ...options.retry };
-  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
-  const random = options.random ?? Math.random;
+  const caller = createCaller(options);
+  return { ...accountCalls(client, caller), ...messagingCalls(client, caller), ...webhookCalls(client, caller) };
+}
 
-  /** Runs `call` with retries; parses a 2xx body with `schema` when given. */
-  async function run<T>(operation: string, idempotent: boolean, call: () => Promise<T>): UnipileResult<T> {
-    for (let attempt = 1; ; attempt += 1) {
-      let failure: UnipileFailure;
-      await options.budget?.acquire(COMMANDS.has(operation) ? "command" : "background");
-      const elapsed = startTimer();
-      try {
-        const value = await call();
-        recordCall(operation, "ok", elapsed());
-        return ok(value);
-      } catch (error) {
-        failure = await toFailure(error);
-        recordCall(operation, failure.kind === "http" ? `http_${failure.status}` : failure.kind, elapsed());
-      }
-      const retryAfter = failure.kind === "http" ? failure.retryAfterMs : undefined;
-      const canRetry =
-        attempt < retry.attempts && isRetryable(failure, idempotent) && (retryAfter === undefined || retryAfter <= retry.maxRetryAfterMs);
-      if (!canRetry) {
-        options.logger?.debug({ operation, attempt, failure }, "unipile call failed");
-        return err(failure);
-      }
-      const backoff = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1));
-      const delay = retryAfter ?? Math.round(backoff * (0.5 + random() / 2));
-      options.logger?.warn({ operation, attempt, failure, delayMs: delay }, "unipile call failed, retrying");
-      await sleep(delay);
-    }
-  }
+/** The gateway's interface, for injection and fakes. */
+export type UnipileGateway = ReturnType<typeof createUnipileGateway>;
 
-  const parsed = <S extends z.ZodType>(schema: S) => (body: unknown): z.infer<S> => {
-    const result = schema.safeParse(body);
-    if (!result.success) throw new ShapeError(result.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`));
-    return result.data;
-  };
-  async function read<S extends z.ZodType>(operation: string, schema: S, call: () => Promise<unknown>): UnipileResult<z.infer<S>> {
-    const result = await run(operation, true, call);
-    return result.ok ? shaped(() => parsed(schema)(result.value)) : result;
-  }
-  const pageParams = (q: ListQuery) => ({
-    ...(q.cursor ? { cursor: q.cursor } : {}),
-    ...(q.limit ? { limit: q.limit } : {}),
-    ...(q.before ? { before: q.before } : {}),
-    ...(q.after ? { after: q.after } : {}),
-  });
-  const files = (attachments?: OutgoingAttachment[]) =>
-    attachments?.map((a): [string, Buffer] => [a.fileName, Buffer.from(a.bytes)]);
+const pageParams = (q: ListQuery) => ({
+  ...(q.cursor ? { cursor: q.cursor } : {}),
+  ...(q.limit ? { limit: q.limit } : {}),
+  ...(q.before ? { before: q.before } : {}),
+  ...(q.after ? { after: q.after } : {}),
+});
+const files = (attachments?: OutgoingAttachment[]) =>
+  attachments?.map((a): [string, Buffer] => [a.fileName, Buffer.from(a.bytes)]);
 
+/** Linking, reconnecting, reading and deleting accounts. */
+function accountCalls(client: Client, { run, read }: Caller) {
   return {
     connectWhatsapp: async (): UnipileResult<QrCheckpoint> => {
       const r = await run("connectWhatsapp", false, () => client.account.connectWhatsapp());
@@ -196,6 +143,12 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
       const r = await run("deleteAccount", false, () => client.account.delete(accountId));
       return r.ok ? ok(undefined) : r;
     },
+  };
+}
+
+/** Chats, messages, attachments and sending. */
+function messagingCalls(client: Client, { run, read }: Caller) {
+  return {
     listChats: (q: ListQuery & { accountId?: string; unread?: boolean } = {}): UnipileResult<LenientPage<RestChat>> =>
       read("listChats", lenientListOf(RestChatSchema), () =>
         client.messaging.getAllChats({ ...pageParams(q), ...(q.accountId ? { account_id: q.accountId } : {}), ...(q.unread === undefined ? {} : { unread: q.unread }) }),
@@ -246,6 +199,12 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
       const r = await read("listChatAttendees", listOf(RestAttendeeSchema), () => client.messaging.getAllAttendeesFromChat(chatId));
       return r.ok ? ok(r.value.items) : r;
     },
+  };
+}
+
+/** The webhooks registered at Unipile. */
+function webhookCalls(client: Client, { run, read }: Caller) {
+  return {
     /** Every webhook, all pages. */
     listWebhooks: async (): UnipileResult<RestWebhook[]> => {
       const all: RestWebhook[] = [];
@@ -278,27 +237,4 @@ export function createUnipileGateway(options: UnipileGatewayOptions) {
       return r.ok ? ok(undefined) : r;
     },
   };
-}
-
-/** The gateway's interface, for injection and fakes. */
-export type UnipileGateway = ReturnType<typeof createUnipileGateway>;
-
-class ShapeError extends Error {
-  constructor(readonly issues: string[]) {
-    super("response does not match the expected shape");
-  }
-}
-
-const shaped = <T>(parse: () => T): Result<T, UnipileFailure> => {
-  try {
-    return ok(parse());
-  } catch (error) {
-    if (error instanceof ShapeError) return err({ kind: "invalid_response", message: error.message, issues: error.issues.slice(0, 5) });
-    throw error;
-  }
-};
-
-function recordCall(operation: string, outcome: string, seconds: number) {
-  metrics.unipileRequests.inc({ operation, outcome });
-  metrics.unipileDuration.observe({ operation, outcome }, seconds);
 }
