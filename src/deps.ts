@@ -89,96 +89,19 @@ export interface DepsOptions {
 }
 
 export function createDeps(config: Config, options: DepsOptions): Deps {
-  const sql =
-    options.sql ??
-    createSql({
-      url: options.databaseUrl,
-      max: config.database.poolMax,
-      connectTimeoutMs: config.database.connectTimeoutMs,
-      statementTimeoutMs: config.database.statementTimeoutMs,
-    });
-  // Rebuilds and verification build indexes and compare whole tables: no statement timeout. Connects on first use.
-  const maintenanceSql =
-    options.sql ??
-    createSql({ url: options.databaseUrl, max: 3, connectTimeoutMs: config.database.connectTimeoutMs, applicationName: "commsync-unipile-maintenance" });
-  const projections = allProjections();
+  const { sql, maintenanceSql } = databasePools(config, options);
+  const core = coreOf(config, options, sql, maintenanceSql);
+  const { logger, eventStore, runner, gateway, clock, ids, projections } = core;
   const auth = resolveAuth(config);
-  const logger = options.logger;
-  const clock = options.clock ?? systemClock;
-  const eventStore = createEventStore(sql);
-  const runner = createProjectionRunner({
-    sql,
-    maintenanceSql,
-    projections,
-    batchSize: config.projections.batchSize,
-    pollIntervalMs: config.projections.pollIntervalMs,
-    logger: logger.child({ component: "projections" }),
-  });
-  const gateway = createUnipileGateway({
-    dsn: options.unipile.dsn,
-    accessToken: options.unipile.accessToken,
-    timeoutMs: config.unipile.timeoutMs,
-    logger: logger.child({ component: "unipile" }),
-    budget: createRequestBudget({ perSecond: config.operations.unipile.maxRequestsPerSecond }),
-  });
   const accounts = createAccountsService({
     sql,
     eventStore,
     gateway,
     runner,
     clock,
-    ids: options.ids ?? randomIds,
+    ids,
     logger: logger.child({ component: "accounts" }),
     qrExpiryMs: config.accounts.qrExpiryMs,
-  });
-  const accountMonitor = createAccountMonitor({
-    sql,
-    gateway,
-    accounts,
-    clock,
-    logger: logger.child({ component: "account-monitor" }),
-    expiryIntervalMs: config.accounts.expiryIntervalMs,
-    checkIntervalMs: config.accounts.checkIntervalMs,
-  });
-  const ids = options.ids ?? randomIds;
-  const messaging = {
-    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }), pacing: createSendPacing(config.operations.sendPacing, { sql }) }),
-    reads: createReadService({ sql, eventStore, gateway, runner, clock }),
-    fetcher: createMessagingFetcher({
-      sql,
-      eventStore,
-      gateway,
-      clock,
-      logger: logger.child({ component: "unipile-lookups" }),
-      concurrency: { global: config.operations.unipile.lookupConcurrency, perAccount: config.operations.unipile.lookupConcurrencyPerAccount },
-    }),
-  };
-  const sync = createSyncService({
-    sql,
-    eventStore,
-    gateway,
-    clock,
-    ids,
-    logger: logger.child({ component: "sync" }),
-    settings: config.sync,
-  });
-  const subscriptionService = createSubscriptionService({ sql, eventStore, runner, clock, ids, secretOverlapMs: config.subscriptions.secretOverlapMs });
-  const s = config.subscriptions;
-  const subscriptionWorker = createSubscriptionWorker({
-    sql,
-    runner,
-    projections,
-    service: subscriptionService,
-    logger: logger.child({ component: "subscriptions" }),
-    replica: `${process.pid}:${ids.uuid()}`,
-    settings: {
-      maxInFlight: s.maxInFlight,
-      timeoutMs: s.timeoutMs,
-      allowPrivate: s.allowPrivate,
-      leaseMs: s.leaseMs,
-      pollMs: s.pollMs,
-      retry: { baseMs: s.retryBaseMs, maxMs: s.retryMaxMs, disableAfterFailures: s.disableAfterFailures, disableAfterMs: s.disableAfterMs },
-    },
   });
   return {
     config,
@@ -195,8 +118,16 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
     ids,
     expectedMigrations: expectedMigrationCount(),
     accounts,
-    accountMonitor,
-    messaging,
+    accountMonitor: createAccountMonitor({
+      sql,
+      gateway,
+      accounts,
+      clock,
+      logger: logger.child({ component: "account-monitor" }),
+      expiryIntervalMs: config.accounts.expiryIntervalMs,
+      checkIntervalMs: config.accounts.checkIntervalMs,
+    }),
+    messaging: messagingOf(core),
     live: createLiveStreams({
       sql,
       runner,
@@ -205,8 +136,8 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       heartbeatMs: config.live.heartbeatMs,
       maxStreamsPerUser: config.live.maxStreamsPerUser,
     }),
-    sync,
-    subscriptions: { service: subscriptionService, worker: subscriptionWorker },
+    sync: createSyncService({ sql, eventStore, gateway, clock, ids, logger: logger.child({ component: "sync" }), settings: config.sync }),
+    subscriptions: subscriptionsOf(core),
     unipile: {
       gateway,
       mode: options.unipile.mode,
@@ -214,6 +145,102 @@ export function createDeps(config: Config, options: DepsOptions): Deps {
       sandboxControls: options.unipile.mode === "sandbox" ? { url: options.unipile.dsn, apiKey: options.unipile.accessToken } : null,
     },
   };
+}
+
+function databasePools(config: Config, options: DepsOptions): { sql: Sql; maintenanceSql: Sql } {
+  const sql =
+    options.sql ??
+    createSql({
+      url: options.databaseUrl,
+      max: config.database.poolMax,
+      connectTimeoutMs: config.database.connectTimeoutMs,
+      statementTimeoutMs: config.database.statementTimeoutMs,
+    });
+  // Rebuilds and verification build indexes and compare whole tables: no statement timeout. Connects on first use.
+  const maintenanceSql =
+    options.sql ??
+    createSql({ url: options.databaseUrl, max: 3, connectTimeoutMs: config.database.connectTimeoutMs, applicationName: "commsync-unipile-maintenance" });
+  return { sql, maintenanceSql };
+}
+
+/** What every feature's service is built on: the log, the projection runner, Unipile, time and ids. */
+interface Core {
+  config: Config;
+  logger: Logger;
+  sql: Sql;
+  eventStore: EventStore;
+  runner: ProjectionRunner;
+  gateway: UnipileGateway;
+  clock: Clock;
+  ids: IdGenerator;
+  projections: Projection[];
+}
+
+function coreOf(config: Config, options: DepsOptions, sql: Sql, maintenanceSql: Sql): Core {
+  const logger = options.logger;
+  const projections = allProjections();
+  return {
+    config,
+    logger,
+    sql,
+    eventStore: createEventStore(sql),
+    runner: createProjectionRunner({
+      sql,
+      maintenanceSql,
+      projections,
+      batchSize: config.projections.batchSize,
+      pollIntervalMs: config.projections.pollIntervalMs,
+      logger: logger.child({ component: "projections" }),
+    }),
+    gateway: createUnipileGateway({
+      dsn: options.unipile.dsn,
+      accessToken: options.unipile.accessToken,
+      timeoutMs: config.unipile.timeoutMs,
+      logger: logger.child({ component: "unipile" }),
+      budget: createRequestBudget({ perSecond: config.operations.unipile.maxRequestsPerSecond }),
+    }),
+    clock: options.clock ?? systemClock,
+    ids: options.ids ?? randomIds,
+    projections,
+  };
+}
+
+function messagingOf({ config, logger, sql, eventStore, gateway, runner, clock, ids }: Core): Deps["messaging"] {
+  const pacing = createSendPacing(config.operations.sendPacing, { sql });
+  return {
+    sends: createSendService({ sql, eventStore, gateway, runner, clock, ids, logger: logger.child({ component: "messaging" }), pacing }),
+    reads: createReadService({ sql, eventStore, gateway, runner, clock }),
+    fetcher: createMessagingFetcher({
+      sql,
+      eventStore,
+      gateway,
+      clock,
+      logger: logger.child({ component: "unipile-lookups" }),
+      concurrency: { global: config.operations.unipile.lookupConcurrency, perAccount: config.operations.unipile.lookupConcurrencyPerAccount },
+    }),
+  };
+}
+
+function subscriptionsOf({ config, logger, sql, eventStore, runner, clock, ids, projections }: Core): Deps["subscriptions"] {
+  const s = config.subscriptions;
+  const service = createSubscriptionService({ sql, eventStore, runner, clock, ids, secretOverlapMs: s.secretOverlapMs });
+  const worker = createSubscriptionWorker({
+    sql,
+    runner,
+    projections,
+    service,
+    logger: logger.child({ component: "subscriptions" }),
+    replica: `${process.pid}:${ids.uuid()}`,
+    settings: {
+      maxInFlight: s.maxInFlight,
+      timeoutMs: s.timeoutMs,
+      allowPrivate: s.allowPrivate,
+      leaseMs: s.leaseMs,
+      pollMs: s.pollMs,
+      retry: { baseMs: s.retryBaseMs, maxMs: s.retryMaxMs, disableAfterFailures: s.disableAfterFailures, disableAfterMs: s.disableAfterMs },
+    },
+  });
+  return { service, worker };
 }
 
 /** In development mode the signing secret comes from (or is created in) the dev secret file. */

@@ -39,6 +39,18 @@ export interface ProjectionRunnerOptions {
 
 export type ProjectionRunner = ReturnType<typeof createProjectionRunner>;
 
+/** Wakes the loop, and whoever waits for a wake-up (a copy of a send waiting for its outcome). */
+function wakeHub(wakeLoop: () => void) {
+  const listeners = new Set<() => void>();
+  return {
+    nudge() {
+      wakeLoop();
+      for (const listener of listeners) listener();
+    },
+    onWake: (listener: () => void): (() => boolean) => (listeners.add(listener), () => listeners.delete(listener)),
+  };
+}
+
 export function createProjectionRunner(options: ProjectionRunnerOptions) {
   const { sql, projections, logger } = options;
   const batchSize = options.batchSize ?? 1000;
@@ -51,12 +63,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     minPassIntervalMs: options.minPassIntervalMs ?? 20,
     logger,
   });
-  const wakeListeners = new Set<() => void>();
-  /** Wakes the loop, and whoever waits for a wake-up (a copy of a send waiting for its outcome). */
-  const nudge = () => {
-    loop.nudge();
-    for (const listener of wakeListeners) listener();
-  };
+  const { nudge, onWake } = wakeHub(loop.nudge);
   const positions = createProjectionPositions(sql, projections, nudge);
 
   /**
@@ -70,16 +77,6 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     return outcome;
   }
 
-  async function rebuildOutdated() {
-    for (const projection of projections) {
-      const checkpoint = await readCheckpoint(sql, projection.name);
-      if (checkpoint && checkpoint.version !== projection.version) {
-        logger?.warn({ projection: projection.name, from: checkpoint.version, to: projection.version }, "projection version changed: rebuilding");
-        await rebuildProjection(options.maintenanceSql ?? sql, projection, { batchSize });
-      }
-    }
-  }
-
   return {
     /** Applies batches until every projection is caught up (or held by another runner); answers how many events. */
     runOnce: async () => (await pass()).applied,
@@ -87,7 +84,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     /** Rebuilds projections whose version changed, subscribes to wake-ups, starts the loop. */
     async start() {
       if (loop.running) return;
-      await rebuildOutdated();
+      await rebuildOutdated(sql, options.maintenanceSql ?? sql, projections, batchSize, logger);
       // The listener reconnects after an outage; then the loop looks at once (nudge on listen).
       const subscription = await sql.listen(EVENTS_CHANNEL, nudge, nudge);
       unlisten = () => subscription.unlisten();
@@ -105,7 +102,7 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
     nudge,
 
     /** Calls `listener` on each wake-up (an append's NOTIFY once started, a `nudge`, a reconnect); returns the unsubscribe. */
-    onWake: (listener: () => void): (() => boolean) => (wakeListeners.add(listener), () => wakeListeners.delete(listener)),
+    onWake,
 
     /** Calls `listener` after each pass that applied events; returns the unsubscribe function. */
     onApplied(listener: () => void): () => void {
@@ -126,4 +123,15 @@ export function createProjectionRunner(options: ProjectionRunnerOptions) {
       return Promise.all(projections.map((p) => projectionStatus(sql, p)));
     },
   };
+}
+
+/** Rebuilds the projections whose version changed since their checkpoint was written. */
+async function rebuildOutdated(sql: Sql, maintenanceSql: Sql, projections: readonly Projection[], batchSize: number, logger: ProjectionRunnerOptions["logger"]) {
+  for (const projection of projections) {
+    const checkpoint = await readCheckpoint(sql, projection.name);
+    if (checkpoint && checkpoint.version !== projection.version) {
+      logger?.warn({ projection: projection.name, from: checkpoint.version, to: projection.version }, "projection version changed: rebuilding");
+      await rebuildProjection(maintenanceSql, projection, { batchSize });
+    }
+  }
 }
