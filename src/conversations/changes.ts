@@ -215,7 +215,7 @@ export function messageFromRest(m: RestMessage, at: Date): MessageFields {
 
 /**
  * A chat as `UnipileChatObserved` holds it: Unipile's chat without what moves
- * with every message (facts.ts leaves the unread count out of the fact).
+ * with every message (unipile/ingest/rest-facts.ts leaves the unread count out of the fact).
  */
 const ObservedChatSchema = RestChatSchema.omit({ unread_count: true });
 
