@@ -7,18 +7,10 @@
  */
 import { z } from "zod";
 import { parseDuration } from "./lib/duration";
-import { OPERATIONS_ENV } from "./operations-config";
+import { bool, emptyToUndefined, int, OPERATIONS_ENV } from "./operations-config";
 
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
 const optionalString = z.preprocess(emptyToUndefined, z.string().optional());
 const optionalUrl = z.preprocess(emptyToUndefined, z.url().optional());
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
-const bool = (def: boolean) =>
-  z.preprocess(
-    emptyToUndefined,
-    z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1"),
-  );
 
 const MAX_TOKEN_AGE_LIMITS = { min: 60, max: 365 * 86_400 };
 

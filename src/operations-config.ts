@@ -6,11 +6,15 @@
  * Defaults and the reasons for them: README › Operations.
  */
 import { z } from "zod";
+import type { PacingRules } from "./sends";
 
-const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
-const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+/** An empty variable counts as unset. */
+export const emptyToUndefined = (value: unknown) => (value === "" ? undefined : value);
+/** An integer variable with its default and bounds. */
+export const int = (def: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
   z.preprocess(emptyToUndefined, z.coerce.number().int().min(min).max(max).default(def));
-const bool = (def: boolean) =>
+/** A boolean variable: true/false/1/0. */
+export const bool = (def: boolean) =>
   z.preprocess(
     emptyToUndefined,
     z.enum(["true", "false", "1", "0"]).default(def ? "true" : "false").transform((v) => v === "true" || v === "1"),
@@ -46,18 +50,8 @@ export interface TokenBucketSettings {
   burst: number;
 }
 
-export interface SendPacingSettings {
+export interface SendPacingSettings extends PacingRules {
   enabled: boolean;
-  /** Messages per minute per account, and the burst allowed after a quiet spell. */
-  perMinute: number;
-  burst: number;
-  /** Messages that start a new chat, per account per rolling day. */
-  newChatsPerDay: number;
-  /** The same, for accounts linked fewer than `warmupDays` days ago. */
-  newChatsPerDayWarmup: number;
-  warmupDays: number;
-  /** Least time between two messages to one chat. */
-  chatMinGapMs: number;
 }
 
 export interface OperationsConfig {

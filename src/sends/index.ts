@@ -6,6 +6,7 @@
  */
 export { sendPacing } from "./pacing-table";
 export { createSendPacing } from "./pacing";
+export type { PacingRules } from "./pacing-rules";
 export { sendRoutes } from "./routes";
 export { type Actor, type SendService, createSendService } from "./service";
 export { type MessageSendFailed, type MessageSendRequested, type MessageSent, sendStream } from "./events";

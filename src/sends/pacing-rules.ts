@@ -10,11 +10,15 @@ import { type BucketState, take } from "../lib/token-bucket";
 const DAY_MS = 86_400_000;
 
 export interface PacingRules {
+  /** Messages per minute per account, and the burst allowed after a quiet spell. */
   perMinute: number;
   burst: number;
+  /** Messages that start a new chat, per account per rolling day. */
   newChatsPerDay: number;
+  /** The same, for accounts linked fewer than `warmupDays` days ago. */
   newChatsPerDayWarmup: number;
   warmupDays: number;
+  /** Least time between two messages to one chat. */
   chatMinGapMs: number;
 }
 
