@@ -49,91 +49,170 @@ export interface ConnectionAttempt {
 
 export type AccountsService = ReturnType<typeof createAccountsService>;
 
+/** What Unipile reported about an account's status, and how it arrived. */
+export interface StatusReport {
+  unipileAccountId: string;
+  unipileStatus: string;
+  via: StatusChannel;
+  raw: unknown;
+  metadata: EventMetadata;
+  received?: NewEvent["received"];
+  reason?: string;
+}
+
+/** Read → fold → decide → append at the read version; re-decides after a concurrent write (event-store's command handler). */
+async function handle(deps: AccountsDeps, unipileAccountId: string, command: AccountCommand, metadata: EventMetadata) {
+  const handled = await deps.eventStore.handle<AccountRow | null, AccountEvent, AccountError>({
+    streamId: accountStream(unipileAccountId),
+    initial: null,
+    evolve: (row, event) => (isAccountEvent(event) ? evolveAccount(row, event) : row),
+    decide: (account) => decide(command, account),
+    metadata,
+  });
+  if (!handled.ok) return handled;
+  if (handled.value.position) await deps.runner.waitFor(handled.value.position);
+  return ok({ appended: handled.value.events.length > 0 });
+}
+
+const seen = (result: FactAppendResult): LogPosition => ({ transactionId: result.transactionId, globalPosition: result.globalPosition });
+
+async function connect(deps: AccountsDeps, actor: Actor, options: { pairingPhoneNumber?: string }): Promise<Result<ConnectionAttempt, AccountsFailure>> {
+  const { gateway, clock } = deps;
+  const checkpoint = options.pairingPhoneNumber
+    ? await gateway.connectWhatsappWithPairingCode(options.pairingPhoneNumber)
+    : await gateway.connectWhatsapp();
+  if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
+  const now = clock.now();
+  const expiresAt = new Date(now.getTime() + deps.qrExpiryMs);
+  const accountId = deps.ids.uuid();
+  const unipileAccountId = checkpoint.value.accountId;
+  const [stored] = await deps.eventStore.appendFacts([
+    {
+      streamId: accountStream(unipileAccountId),
+      type: "AccountConnectionRequested",
+      data: {
+        accountId,
+        userId: actor.userId,
+        unipileAccountId,
+        provider: "whatsapp",
+        method: options.pairingPhoneNumber ? "pairing_code" : "qr",
+        expiresAt: expiresAt.toISOString(),
+        at: now.toISOString(),
+      } satisfies AccountEvent["data"],
+      metadata: commandMetadata(actor, clock),
+      dedupeKey: `account-connection:${unipileAccountId}`,
+    },
+  ]);
+  if (stored) await deps.runner.waitFor(seen(stored));
+  const pairingCode = "pairingCode" in checkpoint.value ? (checkpoint.value.pairingCode as string | null) : null;
+  return ok({ accountId, unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode, expiresAt });
+}
+
+async function reconnect(deps: AccountsDeps, actor: Actor, accountId: string): Promise<Result<ConnectionAttempt, AccountsFailure>> {
+  const { clock } = deps;
+  const account = await getAccountForUser(deps.sql, accountId, actor.userId);
+  if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
+  const now = clock.now();
+  const expiresAt = new Date(now.getTime() + deps.qrExpiryMs);
+  const command: AccountCommand = { type: "RefreshQrCode", userId: actor.userId, expiresAt, at: now };
+  const precheck = decide(command, account);
+  if (!precheck.ok) return err({ code: precheck.error });
+  const checkpoint = await deps.gateway.reconnectWhatsapp(account.unipileAccountId);
+  if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
+  const handled = await handle(deps, account.unipileAccountId, command, commandMetadata(actor, clock));
+  if (!handled.ok) return err({ code: handled.error });
+  return ok({ accountId, unipileAccountId: account.unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode: null, expiresAt });
+}
+
+async function disconnect(deps: AccountsDeps, actor: Actor, accountId: string): Promise<Result<{ alreadyDisconnected: boolean }, AccountsFailure>> {
+  const { clock } = deps;
+  const account = await getAccountForUser(deps.sql, accountId, actor.userId);
+  if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
+  // Disconnected, or deleted at Unipile: already gone, and it stays as it is.
+  if (TERMINAL.includes(account.status)) return ok({ alreadyDisconnected: true });
+  const deleted = await deps.gateway.deleteAccount(account.unipileAccountId);
+  const gone = !deleted.ok && deleted.error.kind === "http" && deleted.error.status === 404;
+  if (!deleted.ok && !gone) return err({ code: "UPSTREAM", failure: deleted.error });
+  const handled = await handle(
+    deps,
+    account.unipileAccountId,
+    { type: "DisconnectAccount", userId: actor.userId, deletedAtUnipile: !gone, at: clock.now() },
+    commandMetadata(actor, clock),
+  );
+  if (!handled.ok) return err({ code: handled.error });
+  return ok({ alreadyDisconnected: !handled.value.appended });
+}
+
+async function recordStatus(deps: AccountsDeps, input: StatusReport) {
+  const { eventStore } = deps;
+  const streamId = accountStream(input.unipileAccountId);
+  // Looked up as the log stores ids and statuses (a NUL or lone surrogate from Unipile included).
+  const previous = await eventStore.readLastInStream(streamId, ["AccountStatusReported"]);
+  const last = previous && { global_position: previous.globalPosition, dedupe_key: previous.dedupeKey, status: (previous.data as { unipileStatus?: string }).unipileStatus };
+  // SYNC_SUCCESS again means new history at Unipile (an import follows), not a retried delivery: never
+  // merged with the previous one (a retry of it costs one more import, which finds nothing new).
+  const sameAsLast = last?.status === storableText(input.unipileStatus) && input.unipileStatus.toUpperCase() !== "SYNC_SUCCESS";
+  const dedupeKey =
+    last?.dedupe_key && sameAsLast
+      ? last.dedupe_key
+      : `account-status:${input.unipileAccountId}:after:${last?.global_position ?? 0}:${input.unipileStatus}`;
+  const [result] = await eventStore.appendFacts([
+    {
+      streamId,
+      type: "AccountStatusReported",
+      data: {
+        unipileAccountId: input.unipileAccountId,
+        unipileStatus: input.unipileStatus,
+        via: input.via,
+        at: deps.clock.now().toISOString(),
+        raw: input.raw,
+        ...(input.reason ? { reason: input.reason } : {}),
+      } satisfies AccountEvent["data"],
+      metadata: input.metadata,
+      dedupeKey,
+      ...(input.received ? { received: input.received } : {}),
+    },
+  ]);
+  if (!result) throw new Error("status report not stored");
+  return result;
+}
+
+async function recordDetails(deps: AccountsDeps, row: AccountRow, account: RestAccount) {
+  const phoneNumber = account.connection_params?.im?.phone_number ?? null;
+  if (account.name === row.name && phoneNumber === row.phoneNumber) return null;
+  const [result] = await deps.eventStore.appendFacts([
+    {
+      streamId: accountStream(row.unipileAccountId),
+      type: "AccountDetailsObserved",
+      data: { unipileAccountId: row.unipileAccountId, name: account.name, phoneNumber, at: deps.clock.now().toISOString(), raw: account },
+      metadata: systemMetadata("poll", deps.clock),
+    },
+  ]);
+  return result ?? null;
+}
+
+async function expire(deps: AccountsDeps, row: AccountRow) {
+  const handled = await handle(deps, row.unipileAccountId, { type: "ExpireConnectionAttempt", at: deps.clock.now() }, systemMetadata("system", deps.clock));
+  // The attempt stays at Unipile: `reconnect` asks it for a new QR code. A late scan of the old one is
+  // accepted, and visible: its status webhooks move the account from expired to connected.
+  return handled.ok && handled.value.appended;
+}
 
 export function createAccountsService(deps: AccountsDeps) {
-  const { eventStore, gateway, clock } = deps;
-
-  /** Read → fold → decide → append at the read version; re-decides after a concurrent write (event-store's command handler). */
-  async function handle(unipileAccountId: string, command: AccountCommand, metadata: EventMetadata) {
-    const handled = await eventStore.handle<AccountRow | null, AccountEvent, AccountError>({
-      streamId: accountStream(unipileAccountId),
-      initial: null,
-      evolve: (row, event) => (isAccountEvent(event) ? evolveAccount(row, event) : row),
-      decide: (account) => decide(command, account),
-      metadata,
-    });
-    if (!handled.ok) return handled;
-    if (handled.value.position) await deps.runner.waitFor(handled.value.position);
-    return ok({ appended: handled.value.events.length > 0 });
-  }
-
-  const seen = (result: FactAppendResult): LogPosition => ({ transactionId: result.transactionId, globalPosition: result.globalPosition });
-
   return {
     /** Asks Unipile for a new WhatsApp account and records the attempt. */
-    async connect(actor: Actor, options: { pairingPhoneNumber?: string } = {}): Promise<Result<ConnectionAttempt, AccountsFailure>> {
-      const checkpoint = options.pairingPhoneNumber
-        ? await gateway.connectWhatsappWithPairingCode(options.pairingPhoneNumber)
-        : await gateway.connectWhatsapp();
-      if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + deps.qrExpiryMs);
-      const accountId = deps.ids.uuid();
-      const unipileAccountId = checkpoint.value.accountId;
-      const [stored] = await eventStore.appendFacts([
-        {
-          streamId: accountStream(unipileAccountId),
-          type: "AccountConnectionRequested",
-          data: {
-            accountId,
-            userId: actor.userId,
-            unipileAccountId,
-            provider: "whatsapp",
-            method: options.pairingPhoneNumber ? "pairing_code" : "qr",
-            expiresAt: expiresAt.toISOString(),
-            at: now.toISOString(),
-          } satisfies AccountEvent["data"],
-          metadata: commandMetadata(actor, clock),
-          dedupeKey: `account-connection:${unipileAccountId}`,
-        },
-      ]);
-      if (stored) await deps.runner.waitFor(seen(stored));
-      const pairingCode = "pairingCode" in checkpoint.value ? (checkpoint.value.pairingCode as string | null) : null;
-      return ok({ accountId, unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode, expiresAt });
+    connect(actor: Actor, options: { pairingPhoneNumber?: string } = {}): Promise<Result<ConnectionAttempt, AccountsFailure>> {
+      return connect(deps, actor, options);
     },
 
     /** A fresh QR code for an account waiting for one (expired, credentials lost, …). */
-    async reconnect(actor: Actor, accountId: string): Promise<Result<ConnectionAttempt, AccountsFailure>> {
-      const account = await getAccountForUser(deps.sql, accountId, actor.userId);
-      if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
-      const now = clock.now();
-      const expiresAt = new Date(now.getTime() + deps.qrExpiryMs);
-      const command: AccountCommand = { type: "RefreshQrCode", userId: actor.userId, expiresAt, at: now };
-      const precheck = decide(command, account);
-      if (!precheck.ok) return err({ code: precheck.error });
-      const checkpoint = await gateway.reconnectWhatsapp(account.unipileAccountId);
-      if (!checkpoint.ok) return err({ code: "UPSTREAM", failure: checkpoint.error });
-      const handled = await handle(account.unipileAccountId, command, commandMetadata(actor, clock));
-      if (!handled.ok) return err({ code: handled.error });
-      return ok({ accountId, unipileAccountId: account.unipileAccountId, qrCode: checkpoint.value.qrCode, pairingCode: null, expiresAt });
+    reconnect(actor: Actor, accountId: string): Promise<Result<ConnectionAttempt, AccountsFailure>> {
+      return reconnect(deps, actor, accountId);
     },
 
     /** Deletes the account at Unipile and records it; a repeat changes nothing. */
-    async disconnect(actor: Actor, accountId: string): Promise<Result<{ alreadyDisconnected: boolean }, AccountsFailure>> {
-      const account = await getAccountForUser(deps.sql, accountId, actor.userId);
-      if (!account) return err({ code: "ACCOUNT_NOT_FOUND" });
-      // Disconnected, or deleted at Unipile: already gone, and it stays as it is.
-      if (TERMINAL.includes(account.status)) return ok({ alreadyDisconnected: true });
-      const deleted = await gateway.deleteAccount(account.unipileAccountId);
-      const gone = !deleted.ok && deleted.error.kind === "http" && deleted.error.status === 404;
-      if (!deleted.ok && !gone) return err({ code: "UPSTREAM", failure: deleted.error });
-      const handled = await handle(
-        account.unipileAccountId,
-        { type: "DisconnectAccount", userId: actor.userId, deletedAtUnipile: !gone, at: clock.now() },
-        commandMetadata(actor, clock),
-      );
-      if (!handled.ok) return err({ code: handled.error });
-      return ok({ alreadyDisconnected: !handled.value.appended });
+    disconnect(actor: Actor, accountId: string): Promise<Result<{ alreadyDisconnected: boolean }, AccountsFailure>> {
+      return disconnect(deps, actor, accountId);
     },
 
     /**
@@ -143,72 +222,18 @@ export function createAccountsService(deps: AccountsDeps) {
      * other report is keyed by the previous report's position, so concurrent
      * copies of one delivery still make one fact.
      */
-    async recordStatus(input: {
-      unipileAccountId: string;
-      unipileStatus: string;
-      via: StatusChannel;
-      raw: unknown;
-      metadata: EventMetadata;
-      received?: NewEvent["received"];
-      reason?: string;
-    }) {
-      const streamId = accountStream(input.unipileAccountId);
-      // Looked up as the log stores ids and statuses (a NUL or lone surrogate from Unipile included).
-      const previous = await eventStore.readLastInStream(streamId, ["AccountStatusReported"]);
-      const last = previous && { global_position: previous.globalPosition, dedupe_key: previous.dedupeKey, status: (previous.data as { unipileStatus?: string }).unipileStatus };
-      // SYNC_SUCCESS again means new history at Unipile (an import follows), not a retried delivery: never
-      // merged with the previous one (a retry of it costs one more import, which finds nothing new).
-      const sameAsLast = last?.status === storableText(input.unipileStatus) && input.unipileStatus.toUpperCase() !== "SYNC_SUCCESS";
-      const dedupeKey =
-        last?.dedupe_key && sameAsLast
-          ? last.dedupe_key
-          : `account-status:${input.unipileAccountId}:after:${last?.global_position ?? 0}:${input.unipileStatus}`;
-      const [result] = await eventStore.appendFacts([
-        {
-          streamId,
-          type: "AccountStatusReported",
-          data: {
-            unipileAccountId: input.unipileAccountId,
-            unipileStatus: input.unipileStatus,
-            via: input.via,
-            at: clock.now().toISOString(),
-            raw: input.raw,
-            ...(input.reason ? { reason: input.reason } : {}),
-          } satisfies AccountEvent["data"],
-          metadata: input.metadata,
-          dedupeKey,
-          ...(input.received ? { received: input.received } : {}),
-        },
-      ]);
-      if (!result) throw new Error("status report not stored");
-      return result;
+    recordStatus(input: StatusReport) {
+      return recordStatus(deps, input);
     },
 
     /** Records the name and number Unipile reports for an account, when they changed. */
-    async recordDetails(row: AccountRow, account: RestAccount) {
-      const phoneNumber = account.connection_params?.im?.phone_number ?? null;
-      if (account.name === row.name && phoneNumber === row.phoneNumber) return null;
-      const [result] = await eventStore.appendFacts([
-        {
-          streamId: accountStream(row.unipileAccountId),
-          type: "AccountDetailsObserved",
-          data: { unipileAccountId: row.unipileAccountId, name: account.name, phoneNumber, at: clock.now().toISOString(), raw: account },
-          metadata: systemMetadata("poll", clock),
-        },
-      ]);
-      return result ?? null;
+    recordDetails(row: AccountRow, account: RestAccount) {
+      return recordDetails(deps, row, account);
     },
 
     /** Ends a connection attempt whose QR code was not scanned in time (no-op otherwise). */
-    async expire(row: AccountRow) {
-      const handled = await handle(
-        row.unipileAccountId,
-        { type: "ExpireConnectionAttempt", at: clock.now() },
-        systemMetadata("system", clock),
-      );
-      // The attempt stays at Unipile: `reconnect` asks it for a new QR code. A late scan of the old one is
-      // accepted, and visible: its status webhooks move the account from expired to connected.
-      return handled.ok && handled.value.appended;
+    expire(row: AccountRow) {
+      return expire(deps, row);
     },
   };
 }

@@ -12,7 +12,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import { metrics } from "../platform/metrics";
-import { streamSSE } from "hono/streaming";
+import { type SSEStreamingApi, streamSSE } from "hono/streaming";
 import type { Logger } from "pino";
 import { z } from "zod";
 import type { Sql } from "../db/client";
@@ -103,83 +103,121 @@ const streamRoute = createRoute({
   },
 });
 
+/** One open stream: whose, where it resumes, and its wake-up flags. */
+interface StreamState {
+  userId: string;
+  /** The Last-Event-ID given, if any. */
+  given: string | undefined;
+  wake: () => void;
+  ended: boolean;
+  /** Set by a wake-up that comes while the stream is busy reading, so it is not slept through. */
+  pending: boolean;
+}
+
+/** Where the stream stands in the feed. */
+interface Cursor {
+  position: LogPosition | null;
+  lastWrite: number;
+  /** A history import's progress, thinned; its messages are not pushed one by one (import-progress.ts). */
+  throttle: ReturnType<typeof createImportThrottle>;
+}
+
+function nudge(s: StreamState) {
+  s.pending = true;
+  s.wake();
+}
+
+function end(s: StreamState) {
+  s.ended = true;
+  nudge(s);
+}
+
+/** The position to resume after (null: from now); refuses a bad id, a closing service, one stream too many. */
+function admit(live: LiveStreams, userId: string, given: string | undefined): LogPosition | null {
+  const after = given ? decodePosition(given) : null;
+  if (given && !after) throw new ApiError("VALIDATION_FAILED", "Last-Event-ID is not an event id of this stream.");
+  if (live.closing) throw new ApiError("SERVICE_UNAVAILABLE", "The service is shutting down; reconnect.");
+  if (live.count(userId) >= live.options.maxStreamsPerUser) {
+    throw new ApiError("TOO_MANY_REQUESTS", `At most ${live.options.maxStreamsPerUser} event streams per user.`, undefined, { "Retry-After": "5" });
+  }
+  return after;
+}
+
+/** Writes what the feed has after the cursor, up to the projected end; true when it got there. */
+async function writeNew(live: LiveStreams, stream: SSEStreamingApi, s: StreamState, cursor: Cursor): Promise<boolean> {
+  const { sql, projections } = live.options;
+  const upTo = await projectedPosition(sql, projections);
+  if (upTo && cursor.position) {
+    const page = await readFeed(sql, { userId: s.userId, after: cursor.position, upTo, limit: 500, types: STREAM_TYPES, accept: shownOnStream });
+    for (const item of page.items) {
+      for (const out of cursor.throttle(item)) {
+        if (s.ended || stream.aborted) break;
+        await stream.writeSSE({ id: out.id, event: out.event, data: JSON.stringify(out.data) });
+        cursor.lastWrite = Date.now();
+      }
+    }
+    cursor.position = page.position;
+    return page.caughtUp;
+  }
+  if (upTo) cursor.position = upTo;
+  return true;
+}
+
+/** Sleeps until woken, the next poll, or the next heartbeat is due. */
+function sleep(live: LiveStreams, s: StreamState, idle: number) {
+  return new Promise<void>((resolve) => {
+    // A wake-up that came while the heartbeat was written found the previous `wake`: not slept through.
+    if (s.pending || s.ended) return resolve();
+    const timer = setTimeout(resolve, Math.max(1, Math.min(live.options.pollMs ?? 1000, idle > 0 ? idle : live.options.heartbeatMs)));
+    s.wake = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+  });
+}
+
+async function streamFeed(live: LiveStreams, stream: SSEStreamingApi, s: StreamState, after: LogPosition | null) {
+  const position = after ?? (await projectedPosition(live.options.sql, live.options.projections));
+  await stream.writeSSE({ event: "ready", data: JSON.stringify({ resumedFrom: s.given ?? null }), retry: 2000 });
+  const cursor: Cursor = { position, lastWrite: Date.now(), throttle: createImportThrottle() };
+  while (!s.ended && !stream.aborted) {
+    s.pending = false;
+    const caughtUp = await writeNew(live, stream, s, cursor);
+    if (!caughtUp || s.ended || s.pending) continue;
+    const idle = live.options.heartbeatMs - (Date.now() - cursor.lastWrite);
+    if (idle <= 0) {
+      await stream.write(": heartbeat\n\n");
+      cursor.lastWrite = Date.now();
+    }
+    await sleep(live, s, idle);
+  }
+}
+
+/** Runs one stream until it ends, then lets go of its slot. */
+async function runStream(live: LiveStreams, stream: SSEStreamingApi, s: StreamState, after: LogPosition | null, remove: () => void) {
+  stream.onAbort(() => end(s));
+  const unsubscribe = live.options.runner.onApplied(() => nudge(s));
+  try {
+    await streamFeed(live, stream, s, after);
+  } catch (error) {
+    live.options.logger.warn({ ...failureLog(error).fields, userId: s.userId }, "event stream failed; the client will resume with Last-Event-ID");
+  } finally {
+    unsubscribe();
+    remove();
+  }
+}
+
 /**
  * The event stream, mounted with `app.route("/", liveRoutes(live, guards))`.
  * Streams are bounded per user, not by the API's in-flight bound.
  */
 export function liveRoutes(live: LiveStreams, guards: MiddlewareHandler<AppEnv>[]) {
-  const { sql, runner, logger } = live.options;
   return apiApp().openapi({ ...streamRoute, middleware: guards }, async (c) => {
     const userId = c.get("principal").userId;
     const given = c.req.header("last-event-id") ?? c.req.valid("query").lastEventId;
-    const after = given ? decodePosition(given) : null;
-    if (given && !after) throw new ApiError("VALIDATION_FAILED", "Last-Event-ID is not an event id of this stream.");
-    if (live.closing) throw new ApiError("SERVICE_UNAVAILABLE", "The service is shutting down; reconnect.");
-    if (live.count(userId) >= live.options.maxStreamsPerUser) {
-      throw new ApiError("TOO_MANY_REQUESTS", `At most ${live.options.maxStreamsPerUser} event streams per user.`, undefined, { "Retry-After": "5" });
-    }
-    let wake: () => void = () => undefined;
-    let ended = false;
-    // Set by a wake-up that comes while the stream is busy reading, so it is not slept through.
-    let pending = false;
-    const nudge = () => {
-      pending = true;
-      wake();
-    };
-    const end = () => {
-      ended = true;
-      nudge();
-    };
-    const remove = live.add(userId, end);
-    return streamSSE(c, async (stream) => {
-      stream.onAbort(end);
-      const unsubscribe = runner.onApplied(nudge);
-      try {
-        let position: LogPosition | null = after ?? (await projectedPosition(sql, live.options.projections));
-        await stream.writeSSE({ event: "ready", data: JSON.stringify({ resumedFrom: given ?? null }), retry: 2000 });
-        let lastWrite = Date.now();
-        // A history import's progress, thinned; its messages are not pushed one by one (import-progress.ts).
-        const throttle = createImportThrottle();
-        while (!ended && !stream.aborted) {
-          pending = false;
-          const upTo = await projectedPosition(sql, live.options.projections);
-          let caughtUp = true;
-          if (upTo && position) {
-            const page = await readFeed(sql, { userId, after: position, upTo, limit: 500, types: STREAM_TYPES, accept: shownOnStream });
-            for (const item of page.items) {
-              for (const out of throttle(item)) {
-                if (ended || stream.aborted) break;
-                await stream.writeSSE({ id: out.id, event: out.event, data: JSON.stringify(out.data) });
-                lastWrite = Date.now();
-              }
-            }
-            position = page.position;
-            caughtUp = page.caughtUp;
-          } else if (upTo) {
-            position = upTo;
-          }
-          if (!caughtUp || ended || pending) continue;
-          const idle = live.options.heartbeatMs - (Date.now() - lastWrite);
-          if (idle <= 0) {
-            await stream.write(": heartbeat\n\n");
-            lastWrite = Date.now();
-          }
-          await new Promise<void>((resolve) => {
-            // A wake-up that came while the heartbeat was written found the previous `wake`: not slept through.
-            if (pending || ended) return resolve();
-            const timer = setTimeout(resolve, Math.max(1, Math.min(live.options.pollMs ?? 1000, idle > 0 ? idle : live.options.heartbeatMs)));
-            wake = () => {
-              clearTimeout(timer);
-              resolve();
-            };
-          });
-        }
-      } catch (error) {
-        logger.warn({ ...failureLog(error).fields, userId }, "event stream failed; the client will resume with Last-Event-ID");
-      } finally {
-        unsubscribe();
-        remove();
-      }
-    });
+    const after = admit(live, userId, given);
+    const s: StreamState = { userId, given, wake: () => undefined, ended: false, pending: false };
+    const remove = live.add(userId, () => end(s));
+    return streamSSE(c, (stream) => runStream(live, stream, s, after, remove));
   });
 }

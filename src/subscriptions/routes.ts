@@ -147,39 +147,55 @@ const replayRoute = createRoute({
   responses: { 200: json(z.object({ from: z.string() }), "Replay scheduled"), ...ERRORS },
 });
 
+const actor = (c: Context<AppEnv>) => ({ userId: c.get("principal").userId, requestId: c.get("requestId") });
+
+/** The caller's subscription, or 404 (another user's looks missing). */
+async function owned(sql: Sql, c: Context<AppEnv>, id: string) {
+  const row = await getSubscriptionForUser(sql, id, c.get("principal").userId);
+  if (!row) throw notFound();
+  return row;
+}
+
+async function checkUrl(deps: SubscriptionRoutesDeps, url: string) {
+  const checked = await checkTarget(url, deps.allowPrivate);
+  if (!checked.ok) throw new ApiError("VALIDATION_FAILED", `The url ${checked.reason}.`, [{ path: "url", message: checked.reason }]);
+}
+
+/** The caller's accounts, as Unipile account ids; anything else is refused. */
+async function ownAccounts(sql: Sql, userId: string, given: string[] | null | undefined) {
+  if (!given) return given ?? null;
+  const rows = await sql<{ id: string; unipile_account_id: string }[]>`
+    select id::text, unipile_account_id from accounts where user_id = ${userId} and (unipile_account_id = any(${given}) or id::text = any(${given}))
+  `;
+  const known = new Map(rows.flatMap((r) => [[r.id, r.unipile_account_id], [r.unipile_account_id, r.unipile_account_id]] as const));
+  const unknown = given.filter((g) => !known.has(g));
+  if (unknown.length) throw new ApiError("VALIDATION_FAILED", "accountIds names accounts the caller does not have.", [{ path: "accountIds", message: `unknown: ${unknown.join(", ")}` }]);
+  return [...new Set(given.map((g) => known.get(g) as string))];
+}
+
+const viewOf = (sql: Sql) => async (row: SubscriptionRow) => subscriptionView(row, await deliveryStatus(sql, row.id));
+
+/** Sends a signed ping to the subscription's url now, logs the attempt, and answers what happened. */
+async function testPing(deps: SubscriptionRoutesDeps, row: SubscriptionRow) {
+  const { sql } = deps;
+  const payload = pingPayload(`evt_ping_${crypto.randomUUID().replaceAll("-", "")}`, new Date().toISOString());
+  const result = await sendWebhook({ url: row.url, eventId: payload.id, body: JSON.stringify(payload), secrets: await validSecrets(sql, row.id), timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate, now: () => new Date() });
+  await logAttempt(sql, row.id, payload.id, "ping", result, "api");
+  return { eventId: payload.id, delivered: result.ok, responseCode: result.statusCode, durationMs: result.durationMs, error: result.error };
+}
+
 /** The subscription routes, mounted with `app.route("/", subscriptionRoutes(deps))`. */
 export function subscriptionRoutes(deps: SubscriptionRoutesDeps) {
   const { sql, service } = deps;
   const guard = [deps.guards.shed, deps.guards.bodyLimit, deps.guards.authenticated];
   const withJson = [...guard, jsonBodyGate({ optional: false })];
-  const actor = (c: Context<AppEnv>) => ({ userId: c.get("principal").userId, requestId: c.get("requestId") });
-  const owned = async (c: Context<AppEnv>, id: string) => {
-    const row = await getSubscriptionForUser(sql, id, c.get("principal").userId);
-    if (!row) throw notFound();
-    return row;
-  };
-  const checkUrl = async (url: string) => {
-    const checked = await checkTarget(url, deps.allowPrivate);
-    if (!checked.ok) throw new ApiError("VALIDATION_FAILED", `The url ${checked.reason}.`, [{ path: "url", message: checked.reason }]);
-  };
-  /** The caller's accounts, as Unipile account ids; anything else is refused. */
-  const ownAccounts = async (userId: string, given: string[] | null | undefined) => {
-    if (!given) return given ?? null;
-    const rows = await sql<{ id: string; unipile_account_id: string }[]>`
-      select id::text, unipile_account_id from accounts where user_id = ${userId} and (unipile_account_id = any(${given}) or id::text = any(${given}))
-    `;
-    const known = new Map(rows.flatMap((r) => [[r.id, r.unipile_account_id], [r.unipile_account_id, r.unipile_account_id]] as const));
-    const unknown = given.filter((g) => !known.has(g));
-    if (unknown.length) throw new ApiError("VALIDATION_FAILED", "accountIds names accounts the caller does not have.", [{ path: "accountIds", message: `unknown: ${unknown.join(", ")}` }]);
-    return [...new Set(given.map((g) => known.get(g) as string))];
-  };
-  const view = async (row: SubscriptionRow) => subscriptionView(row, await deliveryStatus(sql, row.id));
+  const view = viewOf(sql);
 
   return apiApp()
     .openapi({ ...createSubscriptionRoute, middleware: withJson }, async (c) => {
       const body = c.req.valid("json");
-      await checkUrl(body.url);
-      const accountIds = await ownAccounts(c.get("principal").userId, body.accountIds);
+      await checkUrl(deps, body.url);
+      const accountIds = await ownAccounts(sql, c.get("principal").userId, body.accountIds);
       const created = await service.create(actor(c), { ...body, accountIds });
       return c.json({ subscription: await view(created.subscription), secret: created.secret, previousValidUntil: null }, 201);
     })
@@ -187,13 +203,13 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps) {
       const rows = await listSubscriptionsForUser(sql, c.get("principal").userId);
       return c.json({ items: await Promise.all(rows.map(view)) }, 200);
     })
-    .openapi({ ...getSubscriptionRoute, middleware: guard }, async (c) => c.json(await view(await owned(c, c.req.valid("param").id)), 200))
+    .openapi({ ...getSubscriptionRoute, middleware: guard }, async (c) => c.json(await view(await owned(sql, c, c.req.valid("param").id)), 200))
     .openapi({ ...updateSubscriptionRoute, middleware: withJson }, async (c) => {
       const { id } = c.req.valid("param");
-      await owned(c, id);
+      await owned(sql, c, id);
       const changes = c.req.valid("json");
-      if (changes.url !== undefined) await checkUrl(changes.url);
-      const accountIds = changes.accountIds === undefined ? undefined : await ownAccounts(c.get("principal").userId, changes.accountIds);
+      if (changes.url !== undefined) await checkUrl(deps, changes.url);
+      const accountIds = changes.accountIds === undefined ? undefined : await ownAccounts(sql, c.get("principal").userId, changes.accountIds);
       const row = await service.update(actor(c), id, { ...changes, ...(accountIds === undefined ? {} : { accountIds }) });
       if (!row) throw notFound();
       deps.nudge();
@@ -209,19 +225,16 @@ export function subscriptionRoutes(deps: SubscriptionRoutesDeps) {
       return c.json({ subscription: await view(rotated.subscription), secret: rotated.secret, previousValidUntil: rotated.previousValidUntil }, 200);
     })
     .openapi({ ...testSubscriptionRoute, middleware: guard }, async (c) => {
-      const row = await owned(c, c.req.valid("param").id);
-      const payload = pingPayload(`evt_ping_${crypto.randomUUID().replaceAll("-", "")}`, new Date().toISOString());
-      const result = await sendWebhook({ url: row.url, eventId: payload.id, body: JSON.stringify(payload), secrets: await validSecrets(sql, row.id), timeoutMs: deps.timeoutMs, allowPrivate: deps.allowPrivate, now: () => new Date() });
-      await logAttempt(sql, row.id, payload.id, "ping", result, "api");
-      return c.json({ eventId: payload.id, delivered: result.ok, responseCode: result.statusCode, durationMs: result.durationMs, error: result.error }, 200);
+      const row = await owned(sql, c, c.req.valid("param").id);
+      return c.json(await testPing(deps, row), 200);
     })
     .openapi({ ...deliveriesRoute, middleware: guard }, async (c) => {
-      const row = await owned(c, c.req.valid("param").id);
+      const row = await owned(sql, c, c.req.valid("param").id);
       const items = await listDeliveries(sql, row.id, c.req.valid("query"));
       return c.json({ items: items.map(({ id: _id, ...rest }) => ({ ...rest, attemptId: _id })) }, 200);
     })
     .openapi({ ...replayRoute, middleware: withJson }, async (c) => {
-      const row = await owned(c, c.req.valid("param").id);
+      const row = await owned(sql, c, c.req.valid("param").id);
       const start = await replayStart(sql, c.req.valid("json").from);
       await rewind(sql, row.id, start);
       deps.nudge();
