@@ -10,7 +10,7 @@
  * It starts everything itself, each in its own process, as in production: a
  * fresh embedded Postgres (temporary data folder, free port), the Unipile
  * sandbox, and the service (`bun src/main.ts`, NODE_ENV=production, LOG_LEVEL=warn,
- * no sync or background jobs). Five WhatsApp accounts are linked through the
+ * no sync or background jobs, no rate limits). Five WhatsApp accounts are linked through the
  * real API and the sandbox's QR scan; the sandbox seeds their chats (setup.ts,
  * processes.ts). Load comes from other processes (scripts/bench/load.ts,
  * generate.ts, replay.ts).

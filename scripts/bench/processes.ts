@@ -223,6 +223,9 @@ export class Service {
       LOG_LEVEL: "warn",
       SYNC_ENABLED: "false",
       BACKGROUND_JOBS_ENABLED: "false",
+      // One user reads as fast as it can (queries, lag read-backs): the bench measures the pipeline, not the limiter.
+      RATE_LIMIT_ENABLED: "false",
+      API_MAX_IN_FLIGHT_PER_CALLER: "100000",
       ...Object.fromEntries(options.serviceEnv.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
     });
   }
