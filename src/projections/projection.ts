@@ -39,16 +39,11 @@ export interface Projection {
    * across batches and write them at `finish` (the rebuild's tables are its
    * own until the swap). Without it, a rebuild calls `apply` page by page.
    */
-  beginRebuild?(tables: TableNames): RebuildSession<unknown>;
+  beginRebuild?(tables: TableNames): RebuildSession;
 }
 
-export interface RebuildSession<Prepared> {
-  /**
-   * The work on a page that needs no table (parsing, translating). The rebuild
-   * runs it as soon as the page is read, while the previous page is written.
-   */
-  prepare(events: readonly RecordedEvent[]): Prepared;
-  apply(tx: TransactionSql, prepared: Prepared): Promise<void>;
+export interface RebuildSession {
+  apply(tx: TransactionSql, events: readonly RecordedEvent[]): Promise<void>;
   /** Writes what the session still holds; the tables are then exactly what `apply` would have made. */
   finish(tx: TransactionSql): Promise<void>;
 }

@@ -10,7 +10,7 @@ import { compareLogPositions, LOG_START, type LogPosition, type RecordedEvent } 
 import { readAll } from "../event-store/read-all";
 import { catchUpInTransaction, relaxCommit } from "./apply-batch";
 import { lockProjection, readCheckpoint, saveCheckpoint } from "./checkpoints";
-import { liveTables, type Projection, type RebuildSession, suffixedTables, type TableNames } from "./projection";
+import { liveTables, type Projection, suffixedTables, type TableNames } from "./projection";
 
 export interface ReplayProgress {
   projection: string;
@@ -100,9 +100,8 @@ export async function verifyProjection(sql: Sql, projection: Projection, options
 
 /**
  * Replays the whole log into `tables`, one transaction per batch (memory
- * stays flat). The next page is read on another connection, and prepared
- * (`RebuildSession.prepare`), while this one is written: Postgres reads and
- * writes while the projection translates and folds.
+ * stays flat). The next page is read on another connection while this one is
+ * applied, so Postgres reads while the projection folds.
  */
 async function replayInto(sql: Sql, projection: Projection, tables: TableNames, options: ReplayOptions) {
   const batchSize = options.batchSize ?? 2000;
@@ -111,13 +110,12 @@ async function replayInto(sql: Sql, projection: Projection, tables: TableNames, 
   await sql`analyze events`;
   const head = await sql<{ max: number | null }[]>`select max(global_position) as max from events`;
   const headPosition = head[0]?.max ?? 0;
-  const session: RebuildSession<unknown> = projection.beginRebuild?.(tables) ?? {
-    prepare: (events) => events,
-    apply: (tx, events) => projection.apply(tx, events as readonly RecordedEvent[], tables),
+  const session = projection.beginRebuild?.(tables) ?? {
+    apply: (tx: TransactionSql, events: readonly RecordedEvent[]) => projection.apply(tx, events, tables),
     finish: async () => {},
   };
   const read = (after: LogPosition) => {
-    const page = readAll(sql, { after, limit: batchSize, types: projection.eventTypes }).then((p) => ({ ...p, prepared: session.prepare(p.events) }));
+    const page = readAll(sql, { after, limit: batchSize, types: projection.eventTypes });
     page.catch(() => undefined); // a read ahead left behind by a failed batch must not surface as unhandled
     return page;
   };
@@ -131,7 +129,7 @@ async function replayInto(sql: Sql, projection: Projection, tables: TableNames, 
     if (page.events.length > 0) {
       await sql.begin(async (tx) => {
         await relaxCommit(tx);
-        await session.apply(tx, page.prepared);
+        await session.apply(tx, page.events);
       });
     }
     if (compareLogPositions(page.position, position) > 0) position = page.position;

@@ -9,13 +9,14 @@
  * from the table.
  */
 import type { TransactionSql } from "../../db/client";
+import type { RecordedEvent } from "../../event-store/event";
 import type { Projection, TableNames } from "../../projections/projection";
 import { createTableWriter } from "../../projections/row-projection";
-import { conversationsFold, type MessagingState, type Owner, type TimedChange } from "../fold";
+import { conversationsFold, type MessagingState, type Owner, } from "../fold";
 import type { ConversationRow, MessageRow } from "../model";
 import { conversations, messages, messagingAccounts } from "../tables";
 import { aliasedIds, loadAliases } from "./aliases";
-import { applyCounts, applyReadOutside, readOutsideFromTable, readRanges, recountAllFromTable, recountFromTable } from "./counts";
+import { applyCounts, applyReadOutside, chatsByConversation, readOutsideFromTable, readRanges, recountFromTable } from "./counts";
 import { ConversationCache } from "./rebuild-cache";
 
 const conversationWriter = createTableWriter(conversations, conversations.unipileChatId);
@@ -45,21 +46,15 @@ export function createMessagingProjection(options: MessagingProjectionOptions = 
     version: 5,
     eventTypes: conversationsFold.eventTypes,
     tables: MESSAGING_TABLES,
-    // Owners find an account's conversations. A rebuild counts at the end (no read ranges, no recounts).
-    rebuildIndexes: ["conversations_unipile_account_idx"],
-    apply: (tx, events, names) => applyMessaging(tx, conversationsFold.changesOf(events), tablesOf(names), null),
+    // Read ranges and recounts walk a conversation's messages; owners find an account's conversations.
+    rebuildIndexes: ["messages_conversation_time_idx", "conversations_unipile_account_idx"],
+    apply: (tx, events, names) => applyMessaging(tx, events, tablesOf(names), null),
     beginRebuild(names) {
       const t = tablesOf(names);
       const held = new ConversationCache(limit);
       return {
-        // Translating a page needs no table: the rebuild does it while the previous page is written.
-        prepare: (events) => conversationsFold.changesOf(events),
-        apply: (tx, changes: TimedChange[]) => applyMessaging(tx, changes, t, held),
-        async finish(tx) {
-          await held.flush(tx, t.conversations);
-          // The batches left counts, newest message and activity aside (see applyMessaging): counted once here.
-          await recountAllFromTable(tx, t);
-        },
+        apply: (tx, events) => applyMessaging(tx, events, t, held),
+        finish: (tx) => held.flush(tx, t.conversations),
       };
     },
   };
@@ -81,14 +76,8 @@ const tablesOf = (names: TableNames): Tables => ({
 
 type Loaded = { conversations: Map<string, ConversationRow>; messages: Map<string, MessageRow>; owners: Map<string, Owner> };
 
-/**
- * One batch. A rebuild (`held`: its conversations kept across batches) leaves
- * the conversations' counts, newest message and activity as they fall, and
- * counts them all once from its messages at the end (`recountAllFromTable`):
- * no read ranges or recounts while it fills, and no (conversation, time)
- * index written row by row.
- */
-async function applyMessaging(tx: TransactionSql, changes: readonly TimedChange[], t: Tables, held: ConversationCache | null) {
+async function applyMessaging(tx: TransactionSql, events: readonly RecordedEvent[], t: Tables, held: ConversationCache | null) {
+  const changes = conversationsFold.changesOf(events);
   if (changes.length === 0) return;
   const aliases = await loadAliases(tx, t.messages, changes.map((c) => c.change));
   const ids = aliasedIds(aliases);
@@ -100,16 +89,18 @@ async function applyMessaging(tx: TransactionSql, changes: readonly TimedChange[
     aliases,
   };
   const effects = conversationsFold.fold(state, changes, ids);
-  if (held) {
-    await writeRows(tx, t, state, loaded, effects.owners, held);
-    await held.trim(tx, t.conversations);
-    return;
-  }
   const recount = applyCounts(state, loaded.messages, loaded.conversations);
   // A read mark that moved reads the conversation's messages outside the batch sent in the range.
   applyReadOutside(state, await readOutsideFromTable(tx, t, readRanges(state, loaded.conversations)));
-  await writeRows(tx, t, state, loaded, effects.owners, null);
-  if (recount.size > 0) await recountFromTable(tx, t, [...recount]);
+  await writeRows(tx, t, state, loaded, effects.owners, held);
+  if (recount.size > 0) {
+    if (held) {
+      const chatOf = chatsByConversation(state);
+      await held.release(tx, t.conversations, new Set([...recount].flatMap((id) => chatOf.get(id) ?? [])));
+    }
+    await recountFromTable(tx, t, [...recount]);
+  }
+  await held?.trim(tx, t.conversations);
 }
 
 /** Every row the batch's changes touch, in three queries (conversations a rebuild holds are not read again). */

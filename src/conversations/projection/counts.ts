@@ -214,37 +214,3 @@ export async function recountFromTable(tx: TransactionSql, t: CountTables, ids: 
     where c.id = x.id
   `;
 }
-
-/**
- * `recountFromTable` for every conversation at once, from all its messages
- * (one aggregate and one sort, no index needed): how a rebuild counts, after
- * its batches have written every message.
- */
-export async function recountAllFromTable(tx: TransactionSql, t: CountTables) {
-  await tx`
-    with counted as (
-      select m.conversation_id as id, count(*)::int as total,
-             (count(*) filter (where not m.is_sender and not m.seen and not m.deleted
-                                and (cv.read_up_to is null or m.sent_at > cv.read_up_to)))::int as unread
-      from ${tx(t.messages)} m join ${tx(t.conversations)} cv on cv.id = m.conversation_id
-      where m.arrived group by m.conversation_id
-    ), newest as (
-      select distinct on (m.conversation_id) m.conversation_id as id, m.id as message_id, m.sent_at,
-             case when m.deleted then 'This message was deleted'
-                  else coalesce(nullif(left(m.text, 200), ''), '[' || coalesce(m.attachments->0->>'type', 'message') || ']') end as preview
-      from ${tx(t.messages)} m where m.arrived
-      order by m.conversation_id, m.sent_at desc nulls last, m.id desc nulls last
-    )
-    update ${tx(t.conversations)} c set
-      message_count = coalesce(s.total, 0),
-      unread_count = coalesce(s.unread, 0),
-      last_message_id = l.message_id,
-      last_message_at = l.sent_at,
-      last_message_preview = l.preview,
-      last_activity_at = coalesce(l.sent_at, c.created_at)
-    from ${tx(t.conversations)} x
-    left join counted s on s.id = x.id
-    left join newest l on l.id = x.id
-    where c.id = x.id
-  `;
-}

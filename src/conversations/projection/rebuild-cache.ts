@@ -13,7 +13,7 @@ const conversationWriter = createTableWriter(conversations, conversations.unipil
  * A rebuild's conversations, by chat id, kept across batches: a conversation
  * with messages all through the log is then written a few times instead of
  * once per batch. The rows held are the truth; a statement that writes the
- * conversations table itself (owners) first has them written.
+ * conversations table itself (owners, recounts) first has them written.
  */
 export class ConversationCache {
   private readonly rows = new Map<string, ConversationRow>();
@@ -30,14 +30,21 @@ export class ConversationCache {
   }
 
   /** Writes the held rows that changed since they were last written. */
-  async flush(tx: TransactionSql, table: string) {
+  async flush(tx: TransactionSql, table: string, only?: ReadonlySet<string>) {
     const rows: ConversationRow[] = [];
     for (const chatId of this.dirty) {
+      if (only && !only.has(chatId)) continue;
       const row = this.rows.get(chatId);
       if (row) rows.push(row);
     }
     await conversationWriter.upsert(tx, table, rows);
     for (const row of rows) this.dirty.delete(row.unipileChatId);
+  }
+
+  /** Writes and forgets these conversations (the table is about to change under them). */
+  async release(tx: TransactionSql, table: string, chatIds: ReadonlySet<string>) {
+    await this.flush(tx, table, chatIds);
+    for (const chatId of chatIds) this.rows.delete(chatId);
   }
 
   async releaseAll(tx: TransactionSql, table: string) {
