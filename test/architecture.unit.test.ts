@@ -19,7 +19,6 @@ const PURE_PATTERNS = [
   "src/**/events.ts",
   "src/**/decider.ts",
   "src/**/*-evolve.ts",
-  "src/**/evolve.ts",
   "src/conversations/changes.ts",
   "src/conversations/fold/batch.ts",
   "src/conversations/fold/*-row.ts",

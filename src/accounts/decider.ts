@@ -3,7 +3,7 @@
  * What our own commands may do to an account, decided from its events. Pure.
  */
 import { err, ok, type Result } from "../lib/result";
-import { type AccountRow, evolveAccount } from "./account-evolve";
+import type { AccountRow } from "./account-evolve";
 import type { AccountEvent } from "./events";
 import { RECONNECTABLE, TERMINAL } from "./status-mapping";
 
@@ -13,10 +13,6 @@ export type AccountCommand =
   | { type: "ExpireConnectionAttempt"; at: Date };
 
 export type AccountError = "ACCOUNT_NOT_FOUND" | "ACCOUNT_ALREADY_CONNECTED" | "ACCOUNT_DISCONNECTED";
-
-/** Folds a stream's events into the account (null: no such stream). */
-export const foldAccount = (events: readonly AccountEvent[]): AccountRow | null =>
-  events.reduce<AccountRow | null>((row, event) => evolveAccount(row, event), null);
 
 /** The events a command adds; an empty list means there is nothing to do (idempotent repeats). */
 export function decide(command: AccountCommand, account: AccountRow | null): Result<AccountEvent[], AccountError> {

@@ -106,20 +106,14 @@ export interface MessageRow {
 }
 
 /** What a message is, as far as one fact tells. */
-export interface MessageFields {
+export interface MessageFields
+  extends Pick<
+    MessageRow,
+    "providerMessageId" | "senderAttendeeId" | "senderProviderId" | "senderName" | "senderPhone" | "text" | "attachments" | "quoted" | "sentAt" | "isSender"
+  > {
   unipileMessageId: string;
-  providerMessageId: string | null;
-  senderAttendeeId: string | null;
-  senderProviderId: string | null;
-  senderName: string | null;
-  senderPhone: string | null;
-  text: string | null;
-  attachments: MessageAttachment[];
-  quoted: QuotedMessage | null;
   /** Null when the fact does not say (webhooks carry no reactions). */
   reactions: Reaction[] | null;
-  sentAt: Date;
-  isSender: boolean;
   /** REST flags, when the fact has them. */
   flags: { seen: boolean; delivered: boolean; edited: boolean; deleted: boolean } | null;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { type AccountRow, evolveAccount } from "../../src/accounts/account-evolve";
-import { decide, foldAccount } from "../../src/accounts/decider";
+import { decide } from "../../src/accounts/decider";
 import type { AccountEvent } from "../../src/accounts/events";
 import { statusFromUnipile } from "../../src/accounts/status-mapping";
 
@@ -16,7 +16,7 @@ const status = (word: string, at: string): AccountEvent => ({
   type: "AccountStatusReported",
   data: { unipileAccountId: U, unipileStatus: word, via: "webhook", at, raw: { AccountStatus: { account_id: U, message: word } } },
 });
-const fold = (...events: AccountEvent[]) => foldAccount(events) as AccountRow;
+const fold = (...events: AccountEvent[]) => events.reduce<AccountRow | null>((row, event) => evolveAccount(row, event), null) as AccountRow;
 
 describe("status mapping", () => {
   test.each([

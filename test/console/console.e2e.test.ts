@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import type { Page } from "playwright-core";
 import { launchBrowser, type RecordingContext, type TestBrowser } from "../support/browser";
-import { chatFlow, decodeShownQr, disconnect, linkAccount, openEmptyInbox, shot } from "./flow";
+import { chatFlow, decodeShownQr, disconnect, linkAccount, onFailure, openEmptyInbox, shot } from "./flow";
 import { type ConsoleService, startConsoleService } from "./support";
 
 let browser: TestBrowser;
@@ -32,16 +32,6 @@ async function openConsole(recording: RecordingContext, url: string): Promise<{ 
   await page.goto(url);
   await page.getByRole("heading", { name: "WhatsApp accounts" }).waitFor({ timeout: 20_000 });
   return { page, problems };
-}
-
-/** Runs `steps`; when they fail, a screenshot of the page as it was goes beside the others. */
-async function onFailure(page: Page, name: string, problems: string[], steps: () => Promise<void>) {
-  try {
-    await steps();
-  } catch (error) {
-    await shot(page, name).catch(() => undefined);
-    throw new Error(`${String(error)}\npage errors: ${JSON.stringify(problems)}`);
-  }
 }
 
 describe("the console", () => {

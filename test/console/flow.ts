@@ -26,6 +26,16 @@ export async function shot(page: Page, name: string) {
 }
 
 /** The pixels of the dialog's QR image, decoded as a QR code. */
+/** Runs `steps`; when they fail, a screenshot of the page as it was goes beside the others. */
+export async function onFailure(page: Page, name: string, problems: string[], steps: () => Promise<void>) {
+  try {
+    await steps();
+  } catch (error) {
+    await shot(page, name).catch(() => undefined);
+    throw new Error(`${String(error)}\npage errors: ${JSON.stringify(problems)}`);
+  }
+}
+
 export async function decodeShownQr(page: Page): Promise<string | null> {
   const size = 240;
   // Runs in the page (a string: this file is type-checked without the DOM library); the RGBA bytes come back as base64.

@@ -10,7 +10,7 @@ import { readFileSync } from "node:fs";
 import type { Page } from "playwright-core";
 import { TOKEN } from "../sandbox/support";
 import { launchBrowser, type RecordingContext, type TestBrowser } from "../support/browser";
-import { shot } from "./flow";
+import { onFailure, shot } from "./flow";
 import { type ConsoleService, startConsoleService } from "./support";
 
 const WAIT = { timeout: 20_000 };
@@ -85,16 +85,6 @@ async function openContactThread(page: Page) {
   const thread = page.getByRole("region", { name: /Conversation with Ada/ });
   await thread.locator(".bubble").first().waitFor(WAIT);
   return thread;
-}
-
-/** Runs `steps`; when they fail, a screenshot of the page as it was goes beside the others. */
-async function onFailure(page: Page, name: string, problems: string[], steps: () => Promise<void>) {
-  try {
-    await steps();
-  } catch (error) {
-    await shot(page, name).catch(() => undefined);
-    throw new Error(`${String(error)}\npage errors: ${JSON.stringify(problems)}`);
-  }
 }
 
 describe("the inbox", () => {
